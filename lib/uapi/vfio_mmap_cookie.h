@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Private copy of the mmap-cookie uAPI added by libvfiomap's kernel series
+ * (kernel-patches/).  System headers win: every definition is guarded, so a
+ * <linux/vfio.h> that already carries the uAPI is used as is.
+ *
+ * Include <linux/vfio.h> before this file.
+ */
+#ifndef LIBVFIOMAP_UAPI_VFIO_MMAP_COOKIE_H
+#define LIBVFIOMAP_UAPI_VFIO_MMAP_COOKIE_H
+
+#include <linux/types.h>
+
+#ifndef VFIO_REGION_INFO_CAP_MMAP_ATTRS
+/*
+ * Region-info capability: the mmap attributes (VFIO_MMAP_ATTR_*) that a
+ * cookie of this region may carry.  Present on every region that accepts
+ * cookies (attrs may then be 0: plain cookies only).
+ */
+#define VFIO_REGION_INFO_CAP_MMAP_ATTRS 6
+
+struct vfio_region_info_cap_mmap_attrs {
+	struct vfio_info_cap_header header;
+	__u32 attrs;
+	__u32 reserved;
+};
+#endif
+
+#ifndef VFIO_DEVICE_FEATURE_MMAP_COOKIE
+/*
+ * VFIO_DEVICE_FEATURE_MMAP_COOKIE
+ *   PROBE: 0 if the device supports cookies.
+ *   GET:   create a cookie for [region_offset, region_offset + size) of
+ *          region_index with attrs; the kernel fills in cookie, the mmap
+ *          offset to pass to mmap(2)/pread(2)/pwrite(2).
+ *   SET:   destroy the cookie named by cookie (other fields must be 0).
+ */
+#define VFIO_DEVICE_FEATURE_MMAP_COOKIE 16
+
+struct vfio_device_feature_mmap_cookie {
+	__u32 region_index;
+	__u32 attrs;
+#define VFIO_MMAP_ATTR_WC (1U << 0)
+	__u64 region_offset;
+	__u64 size;
+	__u64 cookie;
+};
+#endif
+
+#endif /* LIBVFIOMAP_UAPI_VFIO_MMAP_COOKIE_H */
