@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Kernel-level tests of the mmap-cookie uAPI, run inside the VM against
+ * the real vfio-pci driver (raw ioctls, no libvfiomap).
+ *
+ * Devices: ivshmem-plain (1af4:1110; BAR2 = host file, prefetchable) and
+ * edu (1234:11e8; BAR0 = device registers, not prefetchable).
+ * On the patched kernel (VMTEST_KERNEL=patched) the cookie suite runs; on
+ * the stock kernel the suite checks that every cookie call fails cleanly
+ * and the legacy interface is unchanged.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include "vfio_mmap_cookie.h"
+#include "vmtest.h"
+
+#define PG 4096UL
+#define IVSHMEM_VENDOR 0x1af4
+#define IVSHMEM_DEVICE 0x1110
+#define EDU_VENDOR 0x1234
+#define EDU_DEVICE 0x11e8
+
+static enum vmt_mode modes[3];
+static int nr_modes;
+
+/* ---- small raw-uAPI helpers ---- */
+
+struct feat {
+	struct vfio_device_feature hdr;
+	uint8_t data[256];
+};
+
+/* Issue VFIO_DEVICE_FEATURE with @len payload bytes; returns 0 or -errno. */
+static int feature(int fd, uint32_t flags, void *payload, size_t len)
+{
+	struct feat f;
+
+	memset(&f, 0, sizeof(f));
+	ck_assert_uint_le(len, sizeof(f.data));
+	f.hdr.argsz = sizeof(f.hdr) + len;
+	f.hdr.flags = flags | VFIO_DEVICE_FEATURE_MMAP_COOKIE;
+	if (payload)
+		memcpy(f.data, payload, len);
+	if (ioctl(fd, VFIO_DEVICE_FEATURE, &f))
+		return -errno;
+	if (payload && (flags & VFIO_DEVICE_FEATURE_GET))
+		memcpy(payload, f.data, len);
+	return 0;
+}
+
+static int cookie_create(int fd, uint32_t index, uint64_t off, uint64_t size,
+			 uint32_t attrs, uint64_t *cookie)
+{
+	struct vfio_device_feature_mmap_cookie mc = {
+		.region_index = index, .attrs = attrs,
+		.region_offset = off, .size = size,
+	};
+	int ret = feature(fd, VFIO_DEVICE_FEATURE_GET, &mc, sizeof(mc));
+
+	if (!ret && cookie)
+		*cookie = mc.cookie;
+	return ret;
+}
+
+static int cookie_destroy(int fd, uint64_t cookie)
+{
+	struct vfio_device_feature_mmap_cookie mc = { .cookie = cookie };
+
+	return feature(fd, VFIO_DEVICE_FEATURE_SET, &mc, sizeof(mc));
+}
+
+static struct vfio_region_info *region(int fd, uint32_t index)
+{
+	struct vfio_region_info *ri = NULL;
+
+	ck_assert_int_eq(vmt_region_info(fd, index, &ri), 0);
+	return ri;
+}
+
+/* The mmap-attrs capability of a region info, or NULL. */
+static const struct vfio_region_info_cap_mmap_attrs *
+attrs_cap(const struct vfio_region_info *ri)
+{
+	uint32_t off;
+	int hops = 0;
+
+	if (!(ri->flags & VFIO_REGION_INFO_FLAG_CAPS))
+		return NULL;
+	for (off = ri->cap_offset; off && hops < 16; hops++) {
+		const struct vfio_info_cap_header *h =
+			(const void *)((const char *)ri + off);
+
+		ck_assert_uint_le(off + sizeof(*h), ri->argsz);
+		if (h->id == VFIO_REGION_INFO_CAP_MMAP_ATTRS)
+			return (const void *)h;
+		off = h->next;
+	}
+	return NULL;
+}
+
+static void *map_at(int fd, uint64_t off, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       (off_t)off);
+
+	ck_assert_msg(p != MAP_FAILED, "mmap(off=0x%llx, size=0x%zx): %s",
+		      (unsigned long long)off, size, strerror(errno));
+	return p;
+}
+
+static int map_errno(int fd, uint64_t off, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       (off_t)off);
+
+	if (p != MAP_FAILED) {
+		munmap(p, size);
+		return 0;
+	}
+	return errno;
+}
+
+struct dev {
+	struct vmt_dev d;
+	int fd;
+	uint64_t bar_phys;
+	uint64_t bar_size;
+	uint64_t bar_off;	/* legacy offset of the BAR under test */
+};
+
+static void open_dev(enum vmt_mode mode, uint16_t ven, uint16_t did, int bar,
+		     struct dev *out)
+{
+	char bdf[32];
+	struct vfio_region_info *ri;
+
+	memset(out, 0, sizeof(*out));
+	ck_assert_int_eq(vmt_find_device(ven, did, bdf), 0);
+	ck_assert_int_eq(vmt_open(bdf, mode, &out->d), 0);
+	out->fd = out->d.fd;
+	ri = region(out->fd, bar);
+	out->bar_size = ri->size;
+	out->bar_off = ri->offset;
+	free(ri);
+	out->bar_phys = vmt_bar_phys(bdf, bar);
+}
+
+static void close_dev(struct dev *d)
+{
+	vmt_close(&d->d);
+}
+
+static void ivshmem(enum vmt_mode mode, struct dev *d)
+{
+	open_dev(mode, IVSHMEM_VENDOR, IVSHMEM_DEVICE, 2, d);
+}
+
+static void edu(enum vmt_mode mode, struct dev *d)
+{
+	open_dev(mode, EDU_VENDOR, EDU_DEVICE, 0, d);
+}
+
+/* ---- SIGBUS probing ---- */
+
+static sigjmp_buf jb;
+static volatile sig_atomic_t got_sigbus;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	got_sigbus = 1;
+	siglongjmp(jb, 1);
+}
+
+/* Read a word; returns true if the access raised SIGBUS. */
+static bool faults(volatile uint32_t *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	bool bus;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	got_sigbus = 0;
+	if (sigsetjmp(jb, 1) == 0)
+		(void)*p;
+	bus = got_sigbus;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+static void set_mem_enable(int fd, bool on)
+{
+	uint16_t cmd;
+	uint64_t cfg = 7ULL << 40;	/* read from REGION_INFO below */
+	struct vfio_region_info *ri = region(fd, VFIO_PCI_CONFIG_REGION_INDEX);
+
+	cfg = ri->offset;
+	free(ri);
+	ck_assert_int_eq(pread(fd, &cmd, 2, cfg + PCI_COMMAND), 2);
+	if (on)
+		cmd |= PCI_COMMAND_MEMORY;
+	else
+		cmd &= ~PCI_COMMAND_MEMORY;
+	ck_assert_int_eq(pwrite(fd, &cmd, 2, cfg + PCI_COMMAND), 2);
+}
+
+/* ================= patched kernel ================= */
+
+START_TEST(region_offsets_stable)
+{
+	struct dev d;
+	uint32_t idx[] = { 0, 2, VFIO_PCI_CONFIG_REGION_INDEX };
+
+	ivshmem(modes[_i], &d);
+	for (size_t i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+		struct vfio_region_info *a = region(d.fd, idx[i]);
+		struct vfio_region_info *b = region(d.fd, idx[i]);
+
+		ck_assert_uint_eq(a->offset, (uint64_t)idx[i] << 40);
+		ck_assert_uint_eq(a->offset, b->offset);
+		ck_assert_uint_eq(a->size, b->size);
+		free(a);
+		free(b);
+	}
+	/* A cookie does not move the region's offset */
+	uint64_t c;
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, VFIO_MMAP_ATTR_WC, &c), 0);
+	struct vfio_region_info *ri = region(d.fd, 2);
+	ck_assert_uint_eq(ri->offset, 2ULL << 40);
+	free(ri);
+	close_dev(&d);
+}
+END_TEST
+
+START_TEST(probe_and_caps)
+{
+	struct dev d, e;
+	struct vfio_region_info *ri;
+	const struct vfio_region_info_cap_mmap_attrs *cap;
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(feature(d.fd, VFIO_DEVICE_FEATURE_PROBE, NULL, 0), 0);
+	ri = region(d.fd, 2);	/* prefetchable: WC accepted */
+	cap = attrs_cap(ri);
+	ck_assert_ptr_nonnull(cap);
+	ck_assert_uint_eq(cap->header.version, 1);
+	ck_assert_uint_eq(cap->attrs, VFIO_MMAP_ATTR_WC);
+	free(ri);
+	ri = region(d.fd, VFIO_PCI_CONFIG_REGION_INDEX);
+	ck_assert_ptr_null(attrs_cap(ri));
+	free(ri);
+	close_dev(&d);
+
+	edu(modes[_i], &e);	/* BAR0 not prefetchable: cookies, no WC */
+	ri = region(e.fd, 0);
+	cap = attrs_cap(ri);
+	ck_assert_ptr_nonnull(cap);
+	ck_assert_uint_eq(cap->attrs, 0);
+	free(ri);
+	close_dev(&e);
+}
+END_TEST
+
+START_TEST(wc_cookie_reaches_host)
+{
+	struct dev d;
+	uint64_t c;
+	uint8_t pat[64];
+	volatile uint8_t *p;
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, d.bar_size,
+				       VFIO_MMAP_ATTR_WC, &c), 0);
+	p = map_at(d.fd, c, d.bar_size);
+	for (size_t i = 0; i < sizeof(pat); i++)
+		pat[i] = (uint8_t)(0xa0 + i + _i);
+	/* a distinct offset per mode, so every mode's write is checked */
+	for (size_t i = 0; i < sizeof(pat); i++)
+		p[0xf000 + 0x100 * _i + i] = pat[i];
+	asm volatile("sfence" ::: "memory");
+	ck_assert_int_eq(memcmp((const void *)(p + 0xf000 + 0x100 * _i), pat,
+				sizeof(pat)), 0);
+	char name[64];
+	snprintf(name, sizeof(name), "wc-cookie-mode%d", (int)modes[_i]);
+	vmt_hostcheck(name, 0xf000 + 0x100 * _i, pat, sizeof(pat));
+	munmap((void *)p, d.bar_size);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	close_dev(&d);
+}
+END_TEST
+
+/*
+ * WC is real: a WC cookie on [64K, 128K) of BAR2 and a legacy mapping of
+ * [0, 64K) at the same time.  The PTEs of the cookie pages are WC, the
+ * others UC-, and the PAT memtype list agrees.  @order: 0 = pread before
+ * the cookie exists (whole-BAR barmap present), 1 = pread/pwrite while it
+ * exists.
+ */
+static void check_wc_split(enum vmt_mode mode, int order)
+{
+	struct dev d;
+	uint64_t c;
+	volatile uint32_t *uc, *wc;
+	char line[512], type[64];
+	uint32_t v = 0x5a5aa5a5, r = 0;
+
+	ivshmem(mode, &d);
+	ck_assert_uint_ge(d.bar_size, 0x20000);
+	if (order == 0)	/* creates the kernel's whole-BAR mapping */
+		ck_assert_int_eq(pread(d.fd, &r, 4, d.bar_off + 0x100), 4);
+
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0x10000, 0x10000,
+				       VFIO_MMAP_ATTR_WC, &c), 0);
+	uc = map_at(d.fd, d.bar_off, 0x10000);
+	wc = map_at(d.fd, c, 0x10000);
+	uc[0] = 1;
+	wc[0] = 2;
+	asm volatile("sfence" ::: "memory");
+
+	if (order == 1) {
+		/* read()/write() while the WC cookie exists, both ranges */
+		ck_assert_int_eq(pwrite(d.fd, &v, 4, d.bar_off + 0x10010), 4);
+		ck_assert_uint_eq(wc[4], v);
+		ck_assert_int_eq(pread(d.fd, &r, 4, d.bar_off + 0x10010), 4);
+		ck_assert_uint_eq(r, v);
+		ck_assert_int_eq(pwrite(d.fd, &v, 4, d.bar_off + 0x20), 4);
+		ck_assert_uint_eq(uc[8], v);
+		uc[1] = 3;	/* fault another page of each after the I/O */
+		wc[1024] = 4;
+	}
+
+	ck_assert_int_eq(vmt_pte_flags((const void *)wc, line, sizeof(line)), 0);
+	ck_assert_msg(vmt_pte_is_wc(line), "cookie PTE not WC: %s", line);
+	ck_assert_int_eq(vmt_pte_flags((const void *)uc, line, sizeof(line)), 0);
+	ck_assert_msg(vmt_pte_is_uc_minus(line), "legacy PTE not UC-: %s", line);
+	if (order == 1) {
+		ck_assert_int_eq(vmt_pte_flags((const void *)(wc + 1024), line,
+					       sizeof(line)), 0);
+		ck_assert_msg(vmt_pte_is_wc(line), "cookie PTE not WC: %s", line);
+	}
+
+	/* PAT: the cookie's range is reserved WC ... */
+	ck_assert_int_gt(vmt_pat_lookup(d.bar_phys + 0x10000,
+					d.bar_phys + 0x20000, type), 0);
+	ck_assert_str_eq(type, "write-combining");
+	/* ... and nothing WC covers the legacy range */
+	if (vmt_pat_lookup(d.bar_phys, d.bar_phys + 0x10000, type) > 0)
+		ck_assert_str_ne(type, "write-combining");
+
+	munmap((void *)uc, 0x10000);
+	munmap((void *)wc, 0x10000);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	/* The reservation goes with the cookie */
+	if (vmt_pat_lookup(d.bar_phys + 0x10000, d.bar_phys + 0x20000, type) > 0)
+		ck_assert_str_ne(type, "write-combining");
+	/* and the whole BAR is uncached again afterwards */
+	uc = map_at(d.fd, d.bar_off, 0x20000);
+	uc[0x10000 / 4] = 5;
+	ck_assert_int_eq(vmt_pte_flags((const void *)(uc + 0x10000 / 4), line,
+				       sizeof(line)), 0);
+	ck_assert_msg(vmt_pte_is_uc_minus(line), "PTE after destroy: %s", line);
+	munmap((void *)uc, 0x20000);
+	close_dev(&d);
+}
+
+START_TEST(wc_is_real_pread_first)
+{
+	check_wc_split(modes[_i], 0);
+}
+END_TEST
+
+START_TEST(wc_is_real_io_while_cookie)
+{
+	check_wc_split(modes[_i], 1);
+}
+END_TEST
+
+START_TEST(edu_registers_through_cookie)
+{
+	struct dev e;
+	uint64_t c;
+	volatile uint32_t *r;
+
+	edu(modes[_i], &e);
+	ck_assert_int_eq(cookie_create(e.fd, 0, 0, PG, 0, &c), 0);
+	r = map_at(e.fd, c, PG);
+	ck_assert_uint_eq(r[0], 0x010000ed);
+	r[1] = 0x12345678;
+	ck_assert_uint_eq(r[1], ~0x12345678u);
+	r[1] = 0;
+	ck_assert_uint_eq(r[1], 0xffffffffu);
+	/* The same register through pread at the cookie offset */
+	uint32_t id = 0;
+	ck_assert_int_eq(pread(e.fd, &id, 4, c), 4);
+	ck_assert_uint_eq(id, 0x010000ed);
+	munmap((void *)r, PG);
+	/* WC on a non-prefetchable BAR is refused */
+	ck_assert_int_eq(cookie_create(e.fd, 0, 0, PG, VFIO_MMAP_ATTR_WC, &c),
+			 -EPERM);
+	close_dev(&e);
+}
+END_TEST
+
+START_TEST(subrange_cookie)
+{
+	struct dev d;
+	uint64_t c;
+	volatile uint8_t *p;
+	uint8_t pat[16];
+	char name[64];
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 5 * PG, PG, VFIO_MMAP_ATTR_WC,
+				       &c), 0);
+	/* exactly one page: a two-page mapping does not fit */
+	ck_assert_int_eq(map_errno(d.fd, c, 2 * PG), EINVAL);
+	p = map_at(d.fd, c, PG);
+	for (size_t i = 0; i < sizeof(pat); i++)
+		pat[i] = (uint8_t)(0x30 + i + 16 * _i);
+	for (size_t i = 0; i < sizeof(pat); i++)
+		p[0x40 * (_i + 1) + i] = pat[i];
+	asm volatile("sfence" ::: "memory");
+	snprintf(name, sizeof(name), "subrange-mode%d", (int)modes[_i]);
+	vmt_hostcheck(name, 5 * PG + 0x40 * (_i + 1), pat, sizeof(pat));
+	munmap((void *)p, PG);
+	close_dev(&d);
+}
+END_TEST
+
+START_TEST(cookie_alignment_uniqueness)
+{
+	struct dev d;
+	uint64_t sizes[] = { 1, 3, 2, 1, 4, 5, 8, 1, 16, 7 };
+	uint64_t c[10];
+
+	ivshmem(modes[_i], &d);
+	for (int i = 0; i < 10; i++) {
+		uint64_t sz = sizes[i] * PG, p2 = PG;
+
+		while (p2 < sz)
+			p2 <<= 1;
+		ck_assert_int_eq(cookie_create(d.fd, 2, 0, sz, 0, &c[i]), 0);
+		ck_assert_uint_ge(c[i], 1ULL << 48);
+		ck_assert_uint_lt(c[i] + sz, 1ULL << 62);
+		ck_assert_msg(c[i] % p2 == 0, "cookie 0x%llx not aligned to 0x%llx",
+			      (unsigned long long)c[i], (unsigned long long)p2);
+		for (int j = 0; j < i; j++) {
+			uint64_t szj = sizes[j] * PG;
+
+			ck_assert_msg(c[i] + sz <= c[j] || c[j] + szj <= c[i],
+				      "cookies overlap");
+		}
+	}
+	/* reuse after destroy stays aligned and unique */
+	ck_assert_int_eq(cookie_destroy(d.fd, c[1]), 0);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, 4 * PG, 0, &c[1]), 0);
+	ck_assert_uint_eq(c[1] % (4 * PG), 0);
+	for (int j = 0; j < 10; j++)
+		if (j != 1)
+			ck_assert(c[1] + 4 * PG <= c[j] ||
+				  c[j] + sizes[j] * PG <= c[1]);
+	close_dev(&d);
+}
+END_TEST
+
+#define LIMIT_PARAM "/sys/module/vfio_pci_core/parameters/max_mmap_cookies"
+
+static unsigned int read_limit(void)
+{
+	FILE *f = fopen(LIMIT_PARAM, "r");
+	unsigned int v = 0;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%u", &v), 1);
+	fclose(f);
+	return v;
+}
+
+static void write_limit(unsigned int v)
+{
+	FILE *f = fopen(LIMIT_PARAM, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%u\n", v);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(limit_and_release_on_close)
+{
+	struct dev d;
+	uint64_t c[9], old_cookie;
+	unsigned int old = read_limit();
+
+	ck_assert_uint_eq(old, 1024);	/* documented default */
+	write_limit(8);
+	ivshmem(modes[_i], &d);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0, &c[i]), 0);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0, &c[8]), -ENOSPC);
+	ck_assert_int_eq(cookie_destroy(d.fd, c[3]), 0);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0, &c[3]), 0);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0, &c[8]), -ENOSPC);
+	old_cookie = c[0];
+	close_dev(&d);
+
+	/* closing freed every cookie: the full limit is available again */
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(map_errno(d.fd, old_cookie, PG), EINVAL);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0, &c[i]), 0);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0, &c[8]), -ENOSPC);
+	close_dev(&d);
+	write_limit(old);
+}
+END_TEST
+
+START_TEST(destroy_while_mapped)
+{
+	struct dev d;
+	uint64_t c;
+	volatile uint32_t *p;
+	uint32_t v;
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 2 * PG, 2 * PG, 0, &c), 0);
+	p = map_at(d.fd, c, 2 * PG);
+	p[0] = 0x11111111;
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	/* the existing mapping keeps working */
+	p[1] = 0x22222222;
+	ck_assert_uint_eq(p[0], 0x11111111);
+	ck_assert_int_eq(pread(d.fd, &v, 4, d.bar_off + 2 * PG + 4), 4);
+	ck_assert_uint_eq(v, 0x22222222);
+	/* new mmaps and I/O at the cookie fail; the cookie is gone */
+	ck_assert_int_eq(map_errno(d.fd, c, PG), EINVAL);
+	ck_assert_int_eq(pread(d.fd, &v, 4, c), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), -ENOENT);
+	/* the memory-disable zap still reaches the orphaned mapping */
+	set_mem_enable(d.fd, false);
+	ck_assert(faults(p));
+	set_mem_enable(d.fd, true);
+	ck_assert(!faults(p));
+	ck_assert_uint_eq(p[0], 0x11111111);
+	munmap((void *)p, 2 * PG);
+	close_dev(&d);
+}
+END_TEST
+
+START_TEST(pread_pwrite_at_cookie)
+{
+	struct dev d;
+	uint64_t c;
+	volatile uint32_t *p;
+	uint32_t v = 0xcafef00d, r = 0;
+	char buf[2 * PG];
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 3 * PG, 2 * PG,
+				       VFIO_MMAP_ATTR_WC, &c), 0);
+	p = map_at(d.fd, c, 2 * PG);
+	ck_assert_int_eq(pwrite(d.fd, &v, 4, c + PG + 8), 4);
+	ck_assert_uint_eq(p[(PG + 8) / 4], v);
+	p[3] = 0x01020304;
+	asm volatile("sfence" ::: "memory");
+	ck_assert_int_eq(pread(d.fd, &r, 4, c + 12), 4);
+	ck_assert_uint_eq(r, 0x01020304);
+	/* the same bytes at the legacy offset */
+	ck_assert_int_eq(pread(d.fd, &r, 4, d.bar_off + 3 * PG + 12), 4);
+	ck_assert_uint_eq(r, 0x01020304);
+	/* a read is trimmed at the end of the cookie */
+	ck_assert_int_eq(pread(d.fd, buf, sizeof(buf), c + PG), PG);
+	munmap((void *)p, 2 * PG);
+	close_dev(&d);
+}
+END_TEST
+
+START_TEST(memory_disable_zaps_cookie)
+{
+	struct dev d;
+	uint64_t c, c2;
+	volatile uint32_t *p, *q, *l;
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, 4 * PG, VFIO_MMAP_ATTR_WC,
+				       &c), 0);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 8 * PG, PG, 0, &c2), 0);
+	p = map_at(d.fd, c, 4 * PG);
+	q = map_at(d.fd, c2, PG);
+	l = map_at(d.fd, d.bar_off, PG);
+	p[0] = 7;
+	q[0] = 8;
+	ck_assert(!faults(p) && !faults(q) && !faults(l));
+	set_mem_enable(d.fd, false);
+	ck_assert(faults(p));
+	ck_assert(faults(p + PG / 4));
+	ck_assert(faults(q));
+	ck_assert(faults(l));
+	set_mem_enable(d.fd, true);
+	ck_assert(!faults(p) && !faults(q) && !faults(l));
+	ck_assert_uint_eq(p[0], 7);
+	ck_assert_uint_eq(q[0], 8);
+	munmap((void *)p, 4 * PG);
+	munmap((void *)q, PG);
+	munmap((void *)l, PG);
+	close_dev(&d);
+}
+END_TEST
+
+/* Each malformed request and the errno docs/uapi.md documents for it. */
+START_TEST(bad_input)
+{
+	struct dev d, e;
+	uint64_t c;
+	struct vfio_device_feature_mmap_cookie mc;
+	uint8_t big[sizeof(mc) + 16];
+
+	ivshmem(modes[_i], &d);
+	uint64_t sz = d.bar_size;
+
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 1u << 5, &c), -EOPNOTSUPP);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0x80000000u, &c), -EOPNOTSUPP);
+	ck_assert_int_eq(cookie_create(d.fd, 99, 0, PG, 0, &c), -EINVAL);
+	ck_assert_int_eq(cookie_create(d.fd, 0xffffffffu, 0, PG, 0, &c), -EINVAL);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0x10, PG, 0, &c), -EINVAL);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG + 1, 0, &c), -EINVAL);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, 0, 0, &c), -EINVAL);
+	ck_assert_int_eq(cookie_create(d.fd, 2, sz, PG, 0, &c), -ERANGE);
+	ck_assert_int_eq(cookie_create(d.fd, 2, sz - PG, 2 * PG, 0, &c), -ERANGE);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, sz + PG, 0, &c), -ERANGE);
+	ck_assert_int_eq(cookie_create(d.fd, 2, ~0xfffULL, 2 * PG, 0, &c),
+			 -EOVERFLOW);
+	ck_assert_int_eq(cookie_create(d.fd, VFIO_PCI_CONFIG_REGION_INDEX, 0, PG,
+				       0, &c), -ENXIO);
+	ck_assert_int_eq(cookie_create(d.fd, VFIO_PCI_ROM_REGION_INDEX, 0, PG,
+				       0, &c), -ENXIO);
+	ck_assert_int_eq(cookie_create(d.fd, VFIO_PCI_VGA_REGION_INDEX, 0, PG,
+				       0, &c), -ENXIO);
+	ck_assert_int_eq(cookie_create(d.fd, 1, 0, PG, 0, &c), -ENXIO); /* empty BAR */
+	ck_assert_int_eq(cookie_create(d.fd, VFIO_PCI_CONFIG_REGION_INDEX, 0, PG,
+				       VFIO_MMAP_ATTR_WC, &c), -ENXIO);
+
+	/* argsz too small */
+	memset(&mc, 0, sizeof(mc));
+	mc.region_index = 2;
+	mc.size = PG;
+	ck_assert_int_eq(feature(d.fd, VFIO_DEVICE_FEATURE_GET, &mc,
+				 sizeof(mc) - 8), -EINVAL);
+	/* argsz larger: zero tail accepted, non-zero tail E2BIG */
+	memset(big, 0, sizeof(big));
+	memcpy(big, &mc, sizeof(mc));
+	ck_assert_int_eq(feature(d.fd, VFIO_DEVICE_FEATURE_GET, big, sizeof(big)), 0);
+	memcpy(&mc, big, sizeof(mc));
+	ck_assert_uint_ge(mc.cookie, 1ULL << 48);
+	memset(big, 0, sizeof(big));
+	((struct vfio_device_feature_mmap_cookie *)big)->region_index = 2;
+	((struct vfio_device_feature_mmap_cookie *)big)->size = PG;
+	big[sizeof(mc) + 3] = 1;
+	ck_assert_int_eq(feature(d.fd, VFIO_DEVICE_FEATURE_GET, big, sizeof(big)),
+			 -E2BIG);
+	/* GET with a non-zero cookie, SET with other fields */
+	memset(&mc, 0, sizeof(mc));
+	mc.region_index = 2;
+	mc.size = PG;
+	mc.cookie = 1ULL << 48;
+	ck_assert_int_eq(feature(d.fd, VFIO_DEVICE_FEATURE_GET, &mc, sizeof(mc)),
+			 -EINVAL);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0, &c), 0);
+	memset(&mc, 0, sizeof(mc));
+	mc.cookie = c;
+	mc.size = PG;
+	ck_assert_int_eq(feature(d.fd, VFIO_DEVICE_FEATURE_SET, &mc, sizeof(mc)),
+			 -EINVAL);
+	/* destroy: unknown, inside a cookie, legacy offset, twice */
+	ck_assert_int_eq(cookie_destroy(d.fd, (1ULL << 60) + 0x123000), -ENOENT);
+	ck_assert_int_eq(cookie_destroy(d.fd, c + 1), -ENOENT);
+	ck_assert_int_eq(cookie_destroy(d.fd, 2ULL << 40), -ENOENT);
+	ck_assert_int_eq(cookie_destroy(d.fd, 0), -ENOENT);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), -ENOENT);
+	/* mmap beyond the cookie's size */
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, 2 * PG, 0, &c), 0);
+	ck_assert_int_eq(map_errno(d.fd, c, 3 * PG), EINVAL);
+	ck_assert_int_eq(map_errno(d.fd, c + PG, 2 * PG), EINVAL);
+	ck_assert_int_eq(map_errno(d.fd, c + PG, PG), 0);
+	/* MAP_PRIVATE refused as for regions */
+	ck_assert(mmap(NULL, PG, PROT_READ, MAP_PRIVATE, d.fd, (off_t)c) ==
+		  MAP_FAILED);
+	close_dev(&d);
+
+	edu(modes[_i], &e);
+	ck_assert_int_eq(cookie_create(e.fd, 0, 0, PG, VFIO_MMAP_ATTR_WC, &c),
+			 -EPERM);
+	close_dev(&e);
+}
+END_TEST
+
+/* ================= stock kernel ================= */
+
+START_TEST(stock_cookie_calls_fail_cleanly)
+{
+	struct dev d;
+	uint64_t c = 0;
+	struct vfio_region_info *ri;
+	volatile uint32_t *p;
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(feature(d.fd, VFIO_DEVICE_FEATURE_PROBE, NULL, 0), -ENOTTY);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, VFIO_MMAP_ATTR_WC, &c),
+			 -ENOTTY);
+	ck_assert_int_eq(cookie_destroy(d.fd, 1ULL << 48), -ENOTTY);
+	ri = region(d.fd, 2);
+	ck_assert_uint_eq(ri->offset, 2ULL << 40);
+	ck_assert_ptr_null(attrs_cap(ri));
+	free(ri);
+	/* nothing maps above the legacy range */
+	ck_assert_int_ne(map_errno(d.fd, 1ULL << 48, PG), 0);
+	/* legacy mappings work as always */
+	p = map_at(d.fd, d.bar_off, PG);
+	p[0] = 0x600dcafe;
+	ck_assert_uint_eq(p[0], 0x600dcafe);
+	munmap((void *)p, PG);
+	close_dev(&d);
+}
+END_TEST
+
+static Suite *patched_suite(void)
+{
+	Suite *s = suite_create("kernel-uapi");
+	TCase *tc = tcase_create("cookies");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, region_offsets_stable, 0, nr_modes);
+	tcase_add_loop_test(tc, probe_and_caps, 0, nr_modes);
+	tcase_add_loop_test(tc, wc_cookie_reaches_host, 0, nr_modes);
+	tcase_add_loop_test(tc, wc_is_real_pread_first, 0, nr_modes);
+	tcase_add_loop_test(tc, wc_is_real_io_while_cookie, 0, nr_modes);
+	tcase_add_loop_test(tc, edu_registers_through_cookie, 0, nr_modes);
+	tcase_add_loop_test(tc, subrange_cookie, 0, nr_modes);
+	tcase_add_loop_test(tc, cookie_alignment_uniqueness, 0, nr_modes);
+	tcase_add_loop_test(tc, limit_and_release_on_close, 0, nr_modes);
+	tcase_add_loop_test(tc, destroy_while_mapped, 0, nr_modes);
+	tcase_add_loop_test(tc, pread_pwrite_at_cookie, 0, nr_modes);
+	tcase_add_loop_test(tc, memory_disable_zaps_cookie, 0, nr_modes);
+	tcase_add_loop_test(tc, bad_input, 0, nr_modes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+static Suite *stock_suite(void)
+{
+	Suite *s = suite_create("kernel-uapi-stock");
+	TCase *tc = tcase_create("stock");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, stock_cookie_calls_fail_cleanly, 0, nr_modes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	const char *k = getenv("VMTEST_KERNEL");
+	bool stock = k && !strcmp(k, "stock");
+	SRunner *sr;
+	int failed;
+
+	nr_modes = vmt_modes_available(modes);
+	if (nr_modes <= 0) {
+		fprintf(stderr, "no VFIO open mode available\n");
+		return 1;
+	}
+	sr = srunner_create(stock ? stock_suite() : patched_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
