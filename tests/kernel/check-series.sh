@@ -12,7 +12,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 patches="$repo/kernel-patches"
-fragment="$repo/tests/vm/config/base.config"
+fragment="${VFIOMAP_KCONFIG_FRAGMENT:-$repo/tests/vm/config/base.config}"
 cache="${VFIOMAP_CACHE:-/var/cache/libvfiomap}"
 tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=$(nproc)

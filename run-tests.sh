@@ -1,0 +1,58 @@
+#!/bin/bash
+# libvfiomap: run every test.  Installs what it needs on first use
+# (Debian 12, root or sudo), builds the library, the kernels and the VM
+# images, and prints one closing line "N passed, N failed" for the run.
+#
+#   ./run-tests.sh            everything
+#   STAGES="unit vm" ./run-tests.sh   a subset (unit asan series vm)
+set -u -o pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+stages=${STAGES:-unit asan series vm}
+logdir=${VFIOMAP_LOGDIR:-$root/build-logs}
+mkdir -p "$logdir"
+
+total_pass=0 total_fail=0
+stage() { # stage NAME CMD... : run, echo output, add its closing counts
+	local name=$1; shift
+	local log="$logdir/$name.log" start=$SECONDS line p f rc
+	echo "=== $name: $*"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	if [ -n "$line" ]; then
+		p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+	else
+		p=0; f=0
+	fi
+	# A stage that failed without counting it still fails the run.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+	echo "=== $name: $p passed, $f failed, exit $rc, $((SECONDS - start)) s"
+}
+
+./scripts/install-deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+
+build="$root/build"
+if [ ! -f "$build/build.ninja" ]; then
+	meson setup "$build" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+fi
+ninja -C "$build" || { echo "0 passed, 1 failed"; exit 1; }
+
+for s in $stages; do
+	case $s in
+	unit)
+		stage unit ./scripts/meson-test-count.py "$build" ;;
+	asan)
+		stage asan ./scripts/asan-tests.sh "$root/build-asan" ;;
+	series)
+		stage series ./tests/kernel/check-series.sh ;;
+	vm)
+		stage vm ./tests/vm/vm-suite.sh "$build" ;;
+	*)
+		echo "unknown stage $s"; total_fail=$((total_fail + 1)) ;;
+	esac
+done
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,34 @@
+#!/bin/bash
+# Install what libvfiomap's build, tests and demo need, from Debian's
+# archive.  Idempotent: does nothing when everything is present.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+pkgs=(
+	# library, tools, unit tests
+	build-essential meson ninja-build pkg-config check libsubunit-dev
+	libpci-dev pciutils pci.ids valgrind clang
+	# kernel build (tests/vm/kernel.sh, tests/kernel/check-series.sh)
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils
+	python3
+	# VM
+	qemu-system-x86 busybox-static
+)
+if [ -f "$here/tests/vm/PACKAGES" ]; then
+	mapfile -t extra < <(grep -v '^\s*#' "$here/tests/vm/PACKAGES" | grep -v '^\s*$')
+	pkgs+=("${extra[@]}")
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
