@@ -291,7 +291,7 @@ START_TEST(wc_cookie_reaches_host)
 	/* a distinct offset per mode, so every mode's write is checked */
 	for (size_t i = 0; i < sizeof(pat); i++)
 		p[0xf000 + 0x100 * _i + i] = pat[i];
-	asm volatile("sfence" ::: "memory");
+	__asm__ __volatile__("sfence" ::: "memory");
 	ck_assert_int_eq(memcmp((const void *)(p + 0xf000 + 0x100 * _i), pat,
 				sizeof(pat)), 0);
 	char name[64];
@@ -329,7 +329,7 @@ static void check_wc_split(enum vmt_mode mode, int order)
 	wc = map_at(d.fd, c, 0x10000);
 	uc[0] = 1;
 	wc[0] = 2;
-	asm volatile("sfence" ::: "memory");
+	__asm__ __volatile__("sfence" ::: "memory");
 
 	if (order == 1) {
 		/* read()/write() while the WC cookie exists, both ranges */
@@ -433,7 +433,7 @@ START_TEST(subrange_cookie)
 		pat[i] = (uint8_t)(0x30 + i + 16 * _i);
 	for (size_t i = 0; i < sizeof(pat); i++)
 		p[0x40 * (_i + 1) + i] = pat[i];
-	asm volatile("sfence" ::: "memory");
+	__asm__ __volatile__("sfence" ::: "memory");
 	snprintf(name, sizeof(name), "subrange-mode%d", (int)modes[_i]);
 	vmt_hostcheck(name, 5 * PG + 0x40 * (_i + 1), pat, sizeof(pat));
 	munmap((void *)p, PG);
@@ -576,7 +576,7 @@ START_TEST(pread_pwrite_at_cookie)
 	ck_assert_int_eq(pwrite(d.fd, &v, 4, c + PG + 8), 4);
 	ck_assert_uint_eq(p[(PG + 8) / 4], v);
 	p[3] = 0x01020304;
-	asm volatile("sfence" ::: "memory");
+	__asm__ __volatile__("sfence" ::: "memory");
 	ck_assert_int_eq(pread(d.fd, &r, 4, c + 12), 4);
 	ck_assert_uint_eq(r, 0x01020304);
 	/* the same bytes at the legacy offset */

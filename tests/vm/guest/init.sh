@@ -1,0 +1,46 @@
+#!/bin/sh
+# Guest init of the VM suite: mount, bind the test devices to vfio-pci, run
+# the tests, report on the console, power off.
+PATH=/bin:/sbin:/tests/bin
+export PATH
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+
+arg() { # value of a vmtest.X= kernel parameter
+	for w in $(cat /proc/cmdline); do
+		case $w in "vmtest.$1="*) echo "${w#*=}"; return;; esac
+	done
+}
+VMTEST_MACHINE=$(arg machine)
+VMTEST_KERNEL=$(arg kernel)
+export VMTEST_MACHINE VMTEST_KERNEL
+
+for d in /sys/bus/pci/devices/*; do
+	id="$(cat "$d/vendor"):$(cat "$d/device")"
+	case $id in
+	0x1af4:0x1110|0x1234:0x11e8)
+		echo vfio-pci > "$d/driver_override"
+		echo "${d##*/}" > /sys/bus/pci/drivers_probe ;;
+	esac
+done
+echo "@@INFO machine=$VMTEST_MACHINE kernel=$VMTEST_KERNEL vfio: $(ls /dev/vfio /dev/vfio/devices 2>/dev/null | tr '\n' ' ')"
+
+run=$(arg run | tr ',' ' ')
+[ -n "$run" ] || run=$(ls /tests/bin)
+for t in $run; do
+	echo "@@BEGIN $t"
+	CK_TAP_LOG_FILE_NAME=/tmp/$t.tap CK_FORK=yes "/tests/bin/$t" > /tmp/$t.out 2>&1
+	rc=$?
+	cat /tmp/$t.out
+	[ -f /tmp/$t.tap ] && cat /tmp/$t.tap
+	echo "@@END $t rc=$rc"
+done
+echo "@@DMESG-BEGIN"
+dmesg
+echo "@@DMESG-END"
+echo "@@DONE"
+sync
+reboot -f

@@ -1,0 +1,87 @@
+#!/bin/bash
+# Build (or reuse) a guest kernel for the VM suite and print its bzImage path.
+#
+#   tests/vm/kernel.sh stock|patched
+#
+# Source: Debian's linux-source-6.12 tarball, extracted once into the cache.
+# patched = stock + kernel-patches/series applied with patch -p1.
+# Cache: ${VFIOMAP_CACHE:-/var/cache/libvfiomap}/kernel-<variant>-<key>, key =
+# sha256(package version, config fragment, variant, patches in order).
+# Progress goes to stderr; the last stdout line is the bzImage path.
+set -euo pipefail
+
+variant=${1:?usage: kernel.sh stock|patched}
+case $variant in stock|patched) ;; *) echo "unknown variant $variant" >&2; exit 2;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+fragment=${VFIOMAP_KCONFIG_FRAGMENT:-$here/config/base.config}
+cache=${VFIOMAP_CACHE:-/var/cache/libvfiomap}
+tarball=/usr/src/linux-source-6.12.tar.xz
+[ -f "$tarball" ] || { echo "missing $tarball: apt-get install linux-source-6.12" >&2; exit 2; }
+version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+
+patches=()
+if [ "$variant" = patched ]; then
+	mapfile -t patches < <(grep -v '^\s*#' "$repo/kernel-patches/series" | grep -v '^\s*$')
+fi
+key=$( { echo "$version"; echo "$variant"; cat "$fragment";
+	 for p in "${patches[@]}"; do echo "== $p"; cat "$repo/kernel-patches/$p"; done; } |
+	 sha256sum | cut -c1-16)
+dir="$cache/kernel-$variant-$key"
+mkdir -p "$cache"
+
+exec 9>"$cache/kernel-$variant-$key.lock"
+flock 9
+if [ -f "$dir/bzImage" ]; then
+	echo "$dir/bzImage"
+	exit 0
+fi
+
+# Pristine source, extracted once per package version.
+src="$cache/src-$version"
+if [ ! -d "$src/linux-source-6.12" ]; then
+	exec 8>"$cache/src.lock"
+	flock 8
+	if [ ! -d "$src/linux-source-6.12" ]; then
+		echo "extracting $tarball ..." >&2
+		rm -rf "$src.tmp"
+		mkdir -p "$src.tmp"
+		tar -C "$src.tmp" -xf "$tarball"
+		mv "$src.tmp" "$src"
+	fi
+	flock -u 8
+fi
+
+rm -rf "$dir.tmp"
+mkdir -p "$dir.tmp"
+start=$SECONDS
+# Hard-linked copy: patch(1) writes new files, so the pristine tree stays.
+cp -al "$src/linux-source-6.12" "$dir.tmp/src"
+for p in "${patches[@]}"; do
+	echo "applying $p" >&2
+	(cd "$dir.tmp/src" && patch -p1 -s --no-backup-if-mismatch -r - < "$repo/kernel-patches/$p") >&2
+done
+out="$dir.tmp/out"
+(cd "$dir.tmp/src" && make O="$out" tinyconfig >/dev/null &&
+	./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$fragment" >/dev/null &&
+	make O="$out" olddefconfig >/dev/null)
+missing=0
+while read -r opt; do
+	grep -qx "$opt" "$out/.config" || { echo "config option not set: $opt" >&2; missing=1; }
+done < <(grep -E '^CONFIG_[A-Z0-9_]+=y' "$fragment")
+[ $missing -eq 0 ] || { echo "kernel config fragment did not apply" >&2; exit 1; }
+
+echo "building $variant kernel (key $key) ..." >&2
+if ! (cd "$dir.tmp/src" && make O="$out" -j"$(nproc)" bzImage) > "$dir.tmp/build.log" 2>&1; then
+	tail -30 "$dir.tmp/build.log" >&2
+	echo "kernel build failed, log: $dir.tmp/build.log" >&2
+	exit 1
+fi
+mkdir -p "$dir"
+cp "$out/arch/x86/boot/bzImage" "$dir/bzImage.tmp"
+cp "$out/.config" "$dir/config"
+echo "$((SECONDS - start))" > "$dir/build-seconds"
+mv "$dir/bzImage.tmp" "$dir/bzImage"
+rm -rf "$dir.tmp"
+echo "built $variant kernel in $((SECONDS - start)) s" >&2
+echo "$dir/bzImage"

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Pack the guest initramfs: busybox, /init, the given programs under
+# /tests/bin with the shared libraries they need, and pci.ids for libpci.
+#
+#   tests/vm/mkinitramfs.sh OUT.cpio.gz FILE...
+set -euo pipefail
+out=${1:?usage: mkinitramfs.sh OUT.cpio.gz FILE...}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc,tests/bin,usr/share/misc}
+cp /bin/busybox "$root/bin/busybox"
+for a in $("$root/bin/busybox" --list); do
+	[ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
+done
+cp "$here/guest/init.sh" "$root/init"
+chmod +x "$root/init"
+
+copy_lib() { # copy a file keeping its absolute path (follows symlinks)
+	local f=$1
+	[ -e "$root$f" ] && return 0
+	mkdir -p "$root$(dirname "$f")"
+	cp -L "$f" "$root$f"
+}
+for f in "$@"; do
+	cp -L "$f" "$root/tests/bin/$(basename "$f")"
+	if file -L "$f" 2>/dev/null | grep -q 'dynamically linked' ||
+	   { ldd "$f" >/dev/null 2>&1 && ! ldd "$f" 2>&1 | grep -q 'not a dynamic'; }; then
+		while read -r lib; do
+			copy_lib "$lib"
+		done < <(ldd "$f" | grep -oE '/[^ ]+' | sort -u)
+	fi
+done
+for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
+	[ -f "$ids" ] && copy_lib "$ids"
+done
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

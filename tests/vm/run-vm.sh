@@ -1,0 +1,80 @@
+#!/bin/bash
+# Boot one VM of the suite and judge its console.
+#
+#   run-vm.sh --kernel BZIMAGE --initrd CPIO --machine noiommu|iommu
+#             --name SUITE [--kernel-variant stock|patched] [--run a,b]
+#             [--ivshmem-size 64M] [--ivshmem-file PATH] [--keep]
+#             [--append "..."] [--timeout 600] [--log FILE] [--smp N]
+#             [--results FILE] [--mem 1G]
+#
+# Results: "PASS name"/"FAIL name" lines, then "suite S: N passed, N failed".
+# Failures: a failed TAP test, a non-zero exit of a test program, a program
+# that never ended, no @@DONE (boot failure, crash, hang, timeout), a kernel
+# splat on the console, a host check that does not match the ivshmem file.
+set -u -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+kernel= initrd= machine=noiommu name=vm variant=patched run= size=64M
+shm= keep=0 append= timeout=600 log= smp=1 results= mem=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--initrd) initrd=$2; shift ;;
+	--machine) machine=$2; shift ;;
+	--name) name=$2; shift ;;
+	--kernel-variant) variant=$2; shift ;;
+	--run) run=$2; shift ;;
+	--ivshmem-size) size=$2; shift ;;
+	--ivshmem-file) shm=$2; shift ;;
+	--keep) keep=1 ;;
+	--append) append=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--log) log=$2; shift ;;
+	--smp) smp=$2; shift ;;
+	--results) results=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	*) echo "run-vm.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ -n "$log" ] || log=$(mktemp "/tmp/vm-$name.XXXXXX.log")
+[ -n "$shm" ] || shm="/dev/shm/vfiomap-$name-$$"
+
+size_bytes=$(numfmt --from=iec "$size")
+if [ -z "$mem" ]; then
+	mem=$(( (size_bytes >> 20) + 768 ))M
+fi
+rm -f "$shm"
+truncate -s "$size" "$shm"
+
+cmdline="console=ttyS0 panic=-1 vmtest.machine=$machine vmtest.kernel=$variant"
+[ -n "$run" ] && cmdline="$cmdline vmtest.run=$run"
+qemu=(qemu-system-x86_64 -nographic -no-reboot -cpu max -m "$mem" -smp "$smp"
+      -kernel "$kernel" -initrd "$initrd")
+case $machine in
+noiommu)
+	qemu+=(-machine pc)
+	cmdline="$cmdline vfio.enable_unsafe_noiommu_mode=1" ;;
+iommu)
+	qemu+=(-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on)
+	cmdline="$cmdline intel_iommu=on" ;;
+*) echo "unknown machine $machine" >&2; exit 2 ;;
+esac
+qemu+=(-object "memory-backend-file,id=hostmem,size=$size,mem-path=$shm,share=on,prealloc=on"
+       -device ivshmem-plain,memdev=hostmem -device edu
+       -append "$cmdline $append")
+
+start=$SECONDS
+if [ ! -r "$kernel" ] || [ ! -r "$initrd" ]; then
+	echo "missing kernel or initrd ($kernel, $initrd)" > "$log"
+	rc=1
+else
+	timeout --kill-after=10 "$timeout" "${qemu[@]}" < /dev/null > "$log" 2>&1
+	rc=$?
+fi
+secs=$((SECONDS - start))
+
+python3 "$here/judge.py" --name "$name" --log "$log" --shm "$shm" \
+	--qemu-rc "$rc" --seconds "$secs" ${results:+--results "$results"}
+verdict=$?
+[ $keep -eq 1 ] || rm -f "$shm"
+exit $verdict

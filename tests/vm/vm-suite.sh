@@ -1,0 +1,82 @@
+#!/bin/bash
+# The VM suite: build (or reuse) the stock and patched kernels, pack the
+# guest programs of BUILDDIR into an initramfs and boot one VM per suite.
+#
+#   tests/vm/vm-suite.sh BUILDDIR
+#   VMTEST_SUITES="patched-noiommu stock-iommu" tests/vm/vm-suite.sh BUILDDIR
+#
+# Prints every result, then a closing "N passed, N failed" line.
+set -u -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: vm-suite.sh BUILDDIR}" && pwd)
+logdir=${VFIOMAP_LOGDIR:-$build/vm-logs}
+mkdir -p "$logdir"
+
+# name            kernel   machine  ivshmem  programs (empty: all)
+suites_table="
+patched-noiommu   patched  noiommu  64M      -
+patched-iommu     patched  iommu    64M      -
+stock-noiommu     stock    noiommu  64M      -
+stock-iommu       stock    iommu    64M      -
+"
+wanted=${VMTEST_SUITES:-$(echo "$suites_table" | awk 'NF {print $1}')}
+
+passed=0 failed=0
+fail() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+# Guest programs: every executable meson defines under tests/vm, tests/kernel
+# and tests/vmlib (and the examples, which the VM suite runs too).
+mapfile -t programs < <(meson introspect --targets "$build" | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    d = t["defined_in"]
+    if t["type"] == "executable" and any(s in d for s in
+            ("/tests/vm/", "/tests/kernel/", "/tests/vmlib/", "/examples/", "/tools/")):
+        for f in t["filename"]:
+            print(f)
+')
+if [ ${#programs[@]} -eq 0 ]; then
+	fail "vm/no-guest-programs (is $build configured with -Dvm_tests=true?)"
+	echo "$passed passed, $failed failed"
+	exit 1
+fi
+initrd="$logdir/initrd.cpio.gz"
+"$here/mkinitramfs.sh" "$initrd" "${programs[@]}" || { fail vm/initramfs; echo "$passed passed, $failed failed"; exit 1; }
+echo "guest programs: ${programs[*]##*/}"
+
+declare -A kernels
+for variant in patched stock; do
+	echo "$wanted" | tr ' ' '\n' | grep -q "^$variant-" || continue
+	start=$SECONDS
+	if k=$("$here/kernel.sh" "$variant" | tail -1) && [ -f "$k" ]; then
+		kernels[$variant]=$k
+		echo "kernel $variant: $k ($((SECONDS - start)) s)"
+	else
+		fail "vm/kernel-build-$variant"
+	fi
+done
+
+for name in $wanted; do
+	row=$(echo "$suites_table" | awk -v n="$name" '$1 == n')
+	[ -n "$row" ] || { fail "vm/unknown-suite-$name"; continue; }
+	read -r _ variant machine size progs <<<"$row"
+	if [ -z "${kernels[$variant]:-}" ]; then
+		fail "$name/kernel-missing"
+		continue
+	fi
+	args=(--kernel "${kernels[$variant]}" --initrd "$initrd" --machine "$machine"
+	      --name "$name" --kernel-variant "$variant" --ivshmem-size "$size"
+	      --log "$logdir/$name.log" --results "$logdir/$name.results")
+	[ "$progs" = - ] || args+=(--run "$progs")
+	"$here/run-vm.sh" "${args[@]}"
+	if [ -f "$logdir/$name.results" ]; then
+		p=$(awk '$1 == "passed" {print $2}' "$logdir/$name.results")
+		f=$(awk '$1 == "failed" {print $2}' "$logdir/$name.results")
+		passed=$((passed + p)); failed=$((failed + f))
+		rm -f "$logdir/$name.results"
+	else
+		fail "$name/no-results"
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
