@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LIBVFIOMAP_DEVICE_H
+#define LIBVFIOMAP_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * DOC: devices and threads
+ *
+ * A struct vfiomap_device is one open VFIO device.  Lookups of region
+ * info, cookie creation and destruction, mapping and unmapping may be
+ * called concurrently from several threads on one device: the device
+ * holds a mutex around its caches and its lists.  vfiomap_device_close()
+ * must not race with any other call on the same device.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vfiomap_device;
+
+/** enum vfiomap_mode - how a device is opened */
+enum vfiomap_mode {
+	VFIOMAP_MODE_AUTO = 0,	/* cdev if available, else group */
+	VFIOMAP_MODE_CDEV,	/* /dev/vfio/devices/vfioN + /dev/iommu */
+	VFIOMAP_MODE_GROUP,	/* /dev/vfio/N + type1 container */
+	VFIOMAP_MODE_NOIOMMU,	/* /dev/vfio/noiommu-N (unsafe, root) */
+};
+
+/* Open flags */
+/* Allow a write-combining map to fall back to sysfs resourceN_wc. */
+#define VFIOMAP_OPEN_WC_SYSFS_FALLBACK	(1u << 0)
+/* vfiomap_device_adopt(): close the fd in vfiomap_device_close(). */
+#define VFIOMAP_ADOPT_OWN_FD		(1u << 1)
+
+/**
+ * struct vfiomap_open_opts - options of vfiomap_device_open()
+ * @size: sizeof(struct vfiomap_open_opts), for later growth
+ * @mode: how to open (VFIOMAP_MODE_AUTO picks)
+ * @flags: VFIOMAP_OPEN_* flags
+ * @sysfs_root: where sysfs is mounted (NULL: "/sys"); for tests
+ * @dev_root: where device nodes are (NULL: "/dev"); for tests
+ */
+struct vfiomap_open_opts {
+	size_t size;
+	enum vfiomap_mode mode;
+	uint32_t flags;
+	const char *sysfs_root;
+	const char *dev_root;
+};
+
+/**
+ * struct vfiomap_device_info - VFIO_DEVICE_GET_INFO
+ * @flags: VFIO_DEVICE_FLAGS_*
+ * @num_regions: number of regions
+ * @num_irqs: number of IRQ indexes
+ */
+struct vfiomap_device_info {
+	uint32_t flags;
+	uint32_t num_regions;
+	uint32_t num_irqs;
+};
+
+/**
+ * vfiomap_device_open() - open a PCI device bound to vfio-pci
+ * @bdf: PCI address, "0000:00:04.0" (the domain may be omitted)
+ * @opts: options, or NULL for defaults
+ * @out: the device on success
+ *
+ * AUTO uses the iommufd cdev (/dev/vfio/devices/vfioN, bound to
+ * /dev/iommu and attached to a fresh IOAS) when the kernel offers it,
+ * else the group: a type1 container for /dev/vfio/N, or the no-IOMMU
+ * container for /dev/vfio/noiommu-N.
+ *
+ * Return: 0, or a negative errno: -EINVAL (bad address or options),
+ * -ENODEV (no such device, or not bound to vfio-pci), -EACCES/-EPERM (no
+ * permission), -ENOENT (no VFIO node: no-IOMMU mode not enabled, or the
+ * requested mode unavailable), -EBUSY (group not viable or in use).
+ */
+int vfiomap_device_open(const char *bdf, const struct vfiomap_open_opts *opts,
+			struct vfiomap_device **out);
+
+/**
+ * vfiomap_device_adopt() - wrap a device fd opened elsewhere (a VMM's)
+ * @device_fd: an open VFIO device fd
+ * @flags: VFIOMAP_ADOPT_OWN_FD to close it in vfiomap_device_close()
+ * @out: the device on success
+ *
+ * Return: 0, or -EINVAL (bad fd or flags), -ENOTTY (not a VFIO device),
+ * -ENOMEM.
+ */
+int vfiomap_device_adopt(int device_fd, uint32_t flags,
+			 struct vfiomap_device **out);
+
+/**
+ * vfiomap_device_close() - unmap, destroy cookies, close, free
+ * @dev: the device, or NULL
+ *
+ * Unmaps every mapping the library made for @dev, destroys the cookies
+ * it created and closes the fds it owns.
+ *
+ * Return: nothing.
+ */
+void vfiomap_device_close(struct vfiomap_device *dev);
+
+/**
+ * vfiomap_device_fd() - the VFIO device fd
+ * @dev: the device
+ *
+ * Return: the fd, or -EINVAL for a NULL device.
+ */
+int vfiomap_device_fd(const struct vfiomap_device *dev);
+
+/**
+ * vfiomap_device_mode() - how the device was opened
+ * @dev: the device
+ *
+ * Return: the mode (VFIOMAP_MODE_AUTO for an adopted fd).
+ */
+enum vfiomap_mode vfiomap_device_mode(const struct vfiomap_device *dev);
+
+/**
+ * vfiomap_device_bdf() - the PCI address
+ * @dev: the device
+ *
+ * Return: the address, or NULL for an adopted fd without one.
+ */
+const char *vfiomap_device_bdf(const struct vfiomap_device *dev);
+
+/**
+ * vfiomap_device_name() - vendor and device names from libpci
+ * @dev: the device
+ * @buf: output
+ * @len: size of @buf
+ *
+ * Return: 0, -ENOTSUP when built without libpci, -ENODEV without an
+ * address, -EINVAL for bad arguments.
+ */
+int vfiomap_device_name(const struct vfiomap_device *dev, char *buf,
+			size_t len);
+
+/**
+ * vfiomap_device_get_info() - flags, regions, IRQs (cached)
+ * @dev: the device
+ * @info: output
+ *
+ * Return: 0 or a negative errno from VFIO_DEVICE_GET_INFO.
+ */
+int vfiomap_device_get_info(struct vfiomap_device *dev,
+			    struct vfiomap_device_info *info);
+
+/**
+ * vfiomap_device_ioctl_count() - ioctls the library issued on @dev
+ * @dev: the device
+ *
+ * Useful to check that cached lookups cost nothing.
+ *
+ * Return: the count (0 for NULL).
+ */
+uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *dev);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LIBVFIOMAP_ERROR_H
+#define LIBVFIOMAP_ERROR_H
+
+/**
+ * DOC: errors
+ *
+ * Every function that can fail returns a negative errno value (or NULL
+ * with errno set, where it returns a pointer) and records a human-readable
+ * message.  Messages are kept per thread: vfiomap_strerror() returns the
+ * message of the calling thread's last failure, valid until its next
+ * failing call.  The library never prints, aborts or exits on its own:
+ * diagnostics go to a log callback installed with vfiomap_set_log_fn(),
+ * or to stderr when the environment variable VFIOMAP_DEBUG is set to a
+ * non-empty value other than "0".
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum vfiomap_log_level {
+	VFIOMAP_LOG_ERROR = 0,
+	VFIOMAP_LOG_DEBUG = 1,
+};
+
+typedef void (*vfiomap_log_fn)(enum vfiomap_log_level level, const char *msg,
+			       void *ctx);
+
+/**
+ * vfiomap_strerror() - message of the calling thread's last failure
+ *
+ * Return: a NUL-terminated string owned by the library ("" if nothing
+ * failed in this thread yet); valid until the thread's next failing call.
+ */
+const char *vfiomap_strerror(void);
+
+/**
+ * vfiomap_set_log_fn() - install a diagnostics callback
+ * @fn: called for every recorded error (and debug events); NULL removes it
+ * @ctx: passed back to @fn
+ *
+ * The callback is process-wide and may be called from any thread that
+ * uses the library.
+ *
+ * Return: nothing.
+ */
+void vfiomap_set_log_fn(vfiomap_log_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LIBVFIOMAP_REGION_H
+#define LIBVFIOMAP_REGION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vfiomap_device;
+
+/** struct vfiomap_area - a mmappable area of a region (sparse mmap) */
+struct vfiomap_area {
+	uint64_t offset;	/* from the start of the region */
+	uint64_t size;
+};
+
+/**
+ * struct vfiomap_region - VFIO_DEVICE_GET_REGION_INFO, parsed
+ * @index: region index
+ * @flags: VFIO_REGION_INFO_FLAG_*
+ * @size: bytes
+ * @offset: the region's file offset (stable; never decoded)
+ * @nr_sparse: number of entries in @sparse (0: no sparse capability)
+ * @sparse: the mmappable areas, when the region has the sparse capability
+ * @has_type: the type capability was present
+ * @type: @subtype: its values
+ * @msix_mappable: the MSI-X table of this BAR may be mapped
+ * @has_mmap_attrs: the mmap-attrs capability was present (cookies work)
+ * @mmap_attrs: VFIO_MMAP_ATTR_* a cookie of this region may carry
+ */
+struct vfiomap_region {
+	uint32_t index;
+	uint32_t flags;
+	uint64_t size;
+	uint64_t offset;
+	uint32_t nr_sparse;
+	const struct vfiomap_area *sparse;
+	bool has_type;
+	uint32_t type;
+	uint32_t subtype;
+	bool msix_mappable;
+	bool has_mmap_attrs;
+	uint32_t mmap_attrs;
+};
+
+/**
+ * vfiomap_region_get() - region info, cached
+ * @dev: the device
+ * @index: region index (typed regions beyond the standard ones too)
+ * @out: the region, owned by @dev, valid until vfiomap_device_close()
+ *
+ * The first call for an index asks the kernel (with the argsz it requests,
+ * so the whole capability chain comes back) and parses the chain with
+ * bounds and cycle checks; later calls make no ioctl and return the same
+ * object, hence the same offset.
+ *
+ * Return: 0, -EINVAL (bad index or arguments), -EPROTO (malformed
+ * capability chain), -ENOMEM, or the ioctl's error.
+ */
+int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,
+		       const struct vfiomap_region **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Pure alignment and range helpers. */
+#include <errno.h>
+
+#include "internal.h"
+
+bool vfiomap_is_page_aligned(uint64_t v)
+{
+	return (v & (VFIOMAP_PAGE - 1)) == 0;
+}
+
+/* Largest power of two dividing v (2^63 for v == 0). */
+uint64_t vfiomap_ctz_align(uint64_t v)
+{
+	return v ? v & -v : 1ULL << 63;
+}
+
+/*
+ * [offset, offset + size) inside [0, limit)?  0, -EINVAL (zero size),
+ * -EOVERFLOW (wraps) or -ERANGE (past the limit).
+ */
+int vfiomap_check_range(uint64_t offset, uint64_t size, uint64_t limit)
+{
+	if (!size)
+		return -EINVAL;
+	if (offset + size < offset)
+		return -EOVERFLOW;
+	if (offset + size > limit)
+		return -ERANGE;
+	return 0;
+}
+
+/* Index of the area holding [offset, offset + size), or -ERANGE. */
+int vfiomap_area_containing(const struct vfiomap_area *areas, uint32_t n,
+			    uint64_t offset, uint64_t size)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t end = areas[i].offset + areas[i].size;
+
+		if (offset >= areas[i].offset && offset + size >= offset &&
+		    offset + size <= end)
+			return (int)i;
+	}
+	return -ERANGE;
+}
+
+VFIOMAP_EXPORT uint64_t vfiomap_huge_align(uint64_t size, uint64_t offset)
+{
+	uint64_t a = vfiomap_ctz_align(size);
+	uint64_t o = vfiomap_ctz_align(offset);
+
+	if (a > VFIOMAP_GIB)
+		a = VFIOMAP_GIB;
+	if (o < a)
+		a = o;
+	if (a < VFIOMAP_PAGE)
+		a = VFIOMAP_PAGE;
+	return a;
+}

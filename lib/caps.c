@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Region-info capability chain parser.  Pure: works on a buffer, trusts
+ * nothing in it.  A chain is accepted only if every header lies inside
+ * the buffer past the fixed part, each next offset moves strictly forward
+ * (which also rules out cycles), each payload fits before the next header
+ * (no overlap), and counts such as nr_areas fit the space they claim.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_CAPS 64
+
+struct cap_sparse_hdr {
+	struct vfio_info_cap_header header;
+	uint32_t nr_areas;
+	uint32_t reserved;
+};
+
+struct cap_area {
+	uint64_t offset;
+	uint64_t size;
+};
+
+struct cap_type {
+	struct vfio_info_cap_header header;
+	uint32_t type;
+	uint32_t subtype;
+};
+
+void vfiomap_caps_free(struct vfiomap_caps *caps)
+{
+	if (!caps)
+		return;
+	free(caps->sparse);
+	memset(caps, 0, sizeof(*caps));
+}
+
+static int parse_sparse(const uint8_t *p, size_t avail, struct vfiomap_caps *out)
+{
+	struct cap_sparse_hdr h;
+	size_t max_areas;
+
+	if (out->has_sparse)
+		return vfiomap_err(-EPROTO, "capability chain: two sparse-mmap capabilities");
+	if (avail < sizeof(h))
+		return vfiomap_err(-EPROTO, "capability chain: sparse-mmap capability truncated");
+	memcpy(&h, p, sizeof(h));
+	max_areas = (avail - sizeof(h)) / sizeof(struct cap_area);
+	if (h.nr_areas > max_areas)
+		return vfiomap_err(-EPROTO,
+				   "capability chain: sparse-mmap claims %u areas, room for %zu",
+				   h.nr_areas, max_areas);
+	out->has_sparse = true;
+	out->nr_sparse = h.nr_areas;
+	if (!h.nr_areas)
+		return 0;
+	out->sparse = calloc(h.nr_areas, sizeof(*out->sparse));
+	if (!out->sparse)
+		return vfiomap_err(-ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < h.nr_areas; i++) {
+		struct cap_area a;
+
+		memcpy(&a, p + sizeof(h) + i * sizeof(a), sizeof(a));
+		if (a.offset + a.size < a.offset)
+			return vfiomap_err(-EPROTO, "capability chain: sparse area %u wraps", i);
+		out->sparse[i].offset = a.offset;
+		out->sparse[i].size = a.size;
+	}
+	return 0;
+}
+
+int vfiomap_parse_caps(const void *buf, size_t len, size_t min_off,
+		       uint32_t first, struct vfiomap_caps *out)
+{
+	const uint8_t *b = buf;
+	uint32_t off = first;
+	size_t prev_end = min_off;
+	int n = 0, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!buf && len)
+		return vfiomap_err(-EINVAL, "capability chain: no buffer");
+
+	while (off) {
+		struct vfio_info_cap_header h;
+		size_t end;
+
+		if (++n > MAX_CAPS) {
+			ret = vfiomap_err(-EPROTO, "capability chain: more than %d entries",
+					  MAX_CAPS);
+			break;
+		}
+		if (off < prev_end) {
+			ret = vfiomap_err(-EPROTO,
+					  "capability chain: offset %u goes backwards or overlaps (cycle?)",
+					  off);
+			break;
+		}
+		if (off % 4) {
+			ret = vfiomap_err(-EPROTO, "capability chain: misaligned offset %u", off);
+			break;
+		}
+		if ((size_t)off > len || len - off < sizeof(h)) {
+			ret = vfiomap_err(-EPROTO,
+					  "capability chain: header at %u beyond the %zu-byte buffer",
+					  off, len);
+			break;
+		}
+		memcpy(&h, b + off, sizeof(h));
+		if (h.next && h.next <= off) {
+			ret = vfiomap_err(-EPROTO,
+					  "capability chain: next %u does not move forward from %u (cycle)",
+					  h.next, off);
+			break;
+		}
+		if (h.next && (size_t)h.next > len) {
+			ret = vfiomap_err(-EPROTO,
+					  "capability chain: next %u beyond the %zu-byte buffer",
+					  h.next, len);
+			break;
+		}
+		end = h.next ? h.next : len;
+
+		switch (h.id) {
+		case VFIO_REGION_INFO_CAP_SPARSE_MMAP:
+			ret = parse_sparse(b + off, end - off, out);
+			break;
+		case VFIO_REGION_INFO_CAP_TYPE: {
+			struct cap_type t;
+
+			if (end - off < sizeof(t)) {
+				ret = vfiomap_err(-EPROTO, "capability chain: type capability truncated");
+				break;
+			}
+			memcpy(&t, b + off, sizeof(t));
+			out->has_type = true;
+			out->type = t.type;
+			out->subtype = t.subtype;
+			break;
+		}
+		case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
+			out->msix_mappable = true;
+			break;
+		case VFIO_REGION_INFO_CAP_MMAP_ATTRS: {
+			struct vfio_region_info_cap_mmap_attrs a;
+
+			if (end - off < sizeof(a)) {
+				ret = vfiomap_err(-EPROTO,
+						  "capability chain: mmap-attrs capability truncated");
+				break;
+			}
+			memcpy(&a, b + off, sizeof(a));
+			out->has_mmap_attrs = true;
+			out->mmap_attrs = a.attrs;
+			break;
+		}
+		default:
+			break;	/* unknown capabilities are skipped */
+		}
+		if (ret)
+			break;
+		prev_end = off + sizeof(h);
+		off = h.next;
+	}
+	if (ret)
+		vfiomap_caps_free(out);
+	return ret;
+}

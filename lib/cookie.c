@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct feature_buf {
+	struct vfio_device_feature hdr;
+	struct vfio_device_feature_mmap_cookie mc;
+};
+
+static int feature(struct vfiomap_device *dev, uint32_t flags,
+		   struct vfio_device_feature_mmap_cookie *mc)
+{
+	struct feature_buf f;
+	int ret;
+
+	memset(&f, 0, sizeof(f));
+	f.hdr.argsz = mc ? sizeof(f) : sizeof(f.hdr);
+	f.hdr.flags = flags | VFIO_DEVICE_FEATURE_MMAP_COOKIE;
+	if (mc)
+		f.mc = *mc;
+	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_FEATURE, &f);
+	if (!ret && mc)
+		*mc = f.mc;
+	return ret;
+}
+
+VFIOMAP_EXPORT int vfiomap_cookie_supported(struct vfiomap_device *dev)
+{
+	int ret;
+
+	if (!vfiomap_device_valid(dev))
+		return vfiomap_err(-EINVAL, "vfiomap_cookie_supported: device is NULL");
+	ret = feature(dev, VFIO_DEVICE_FEATURE_PROBE, NULL);
+	if (!ret)
+		return 1;
+	if (ret == -ENOTTY || ret == -EINVAL)
+		return 0;
+	return vfiomap_err(ret, "probing mmap cookies: %s", strerror(-ret));
+}
+
+static const char *stock_msg =
+	"the kernel has no mmap-cookie uAPI (VFIO_DEVICE_FEATURE_MMAP_COOKIE): "
+	"a stock kernel; apply libvfiomap's kernel-patches for write-combining";
+
+VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
+					 uint32_t region, uint64_t offset,
+					 uint64_t size, uint32_t attrs,
+					 uint64_t *cookie)
+{
+	struct vfio_device_feature_mmap_cookie mc = {
+		.region_index = region, .attrs = attrs,
+		.region_offset = offset, .size = size,
+	};
+	struct vfiomap_cookie_node *node;
+	int ret;
+
+	if (!vfiomap_device_valid(dev) || !cookie)
+		return vfiomap_err(-EINVAL, "vfiomap_cookie_create: NULL argument");
+	if (attrs & ~VFIOMAP_ATTR_ALL)
+		return vfiomap_err(-EINVAL, "unknown cookie attributes 0x%x", attrs);
+	if (!size)
+		return vfiomap_err(-EINVAL, "cookie size is zero");
+	if (!vfiomap_is_page_aligned(offset) || !vfiomap_is_page_aligned(size))
+		return vfiomap_err(-EINVAL,
+				   "cookie range 0x%llx+0x%llx is not page aligned",
+				   (unsigned long long)offset, (unsigned long long)size);
+	if (offset + size < offset)
+		return vfiomap_err(-EOVERFLOW, "cookie range 0x%llx+0x%llx wraps",
+				   (unsigned long long)offset, (unsigned long long)size);
+	node = calloc(1, sizeof(*node));
+	if (!node)
+		return vfiomap_err(-ENOMEM, "out of memory");
+
+	ret = feature(dev, VFIO_DEVICE_FEATURE_GET, &mc);
+	if (ret) {
+		free(node);
+		if (ret == -ENOTTY)
+			return vfiomap_err(-EOPNOTSUPP, "%s", stock_msg);
+		return vfiomap_err(ret, "creating a cookie for region %u 0x%llx+0x%llx attrs 0x%x: %s",
+				   region, (unsigned long long)offset,
+				   (unsigned long long)size, attrs, strerror(-ret));
+	}
+	node->cookie = mc.cookie;
+	pthread_mutex_lock(&dev->lock);
+	node->next = dev->cookies;
+	dev->cookies = node;
+	pthread_mutex_unlock(&dev->lock);
+	*cookie = mc.cookie;
+	vfiomap_debug("cookie 0x%llx for region %u 0x%llx+0x%llx attrs 0x%x",
+		      (unsigned long long)mc.cookie, region,
+		      (unsigned long long)offset, (unsigned long long)size, attrs);
+	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t cookie)
+{
+	struct vfio_device_feature_mmap_cookie mc = { .cookie = cookie };
+	struct vfiomap_cookie_node **pp, *n = NULL;
+	int ret;
+
+	if (!vfiomap_device_valid(dev))
+		return vfiomap_err(-EINVAL, "vfiomap_cookie_destroy: device is NULL");
+	ret = feature(dev, VFIO_DEVICE_FEATURE_SET, &mc);
+	pthread_mutex_lock(&dev->lock);
+	for (pp = &dev->cookies; *pp; pp = &(*pp)->next) {
+		if ((*pp)->cookie == cookie) {
+			n = *pp;
+			*pp = n->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&dev->lock);
+	free(n);
+	if (ret == -ENOTTY)
+		return vfiomap_err(-EOPNOTSUPP, "%s", stock_msg);
+	if (ret)
+		return vfiomap_err(ret, "destroying cookie 0x%llx: %s",
+				   (unsigned long long)cookie, strerror(-ret));
+	return 0;
+}

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBPCI
+#include <pci/pci.h>
+#include <setjmp.h>
+#endif
+
+#include "internal.h"
+
+/* iommufd cdev uAPI (Linux 6.6+), for older system headers. */
+#ifndef VFIO_DEVICE_BIND_IOMMUFD
+struct vfio_device_bind_iommufd {
+	__u32 argsz;
+	__u32 flags;
+	__s32 iommufd;
+	__u32 out_devid;
+};
+#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+struct vfio_device_attach_iommufd_pt {
+	__u32 argsz;
+	__u32 flags;
+	__u32 pt_id;
+};
+#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+#endif
+struct vfiomap_ioas_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_ioas_id;
+};
+#define VFIOMAP_IOMMU_IOAS_ALLOC _IO(';', 0x81)
+
+#ifdef HAVE_LIBPCI
+static _Thread_local jmp_buf pci_jmp;
+
+static void pci_quiet(char *msg, ...)
+{
+	(void)msg;
+}
+
+static __attribute__((noreturn)) void pci_fatal(char *msg, ...)
+{
+	(void)msg;
+	longjmp(pci_jmp, 1);
+}
+#endif
+
+bool vfiomap_device_valid(const struct vfiomap_device *dev)
+{
+	return dev && dev->fd >= 0;
+}
+
+static struct vfiomap_device *device_alloc(void)
+{
+	struct vfiomap_device *dev = calloc(1, sizeof(*dev));
+
+	if (!dev)
+		return NULL;
+	dev->fd = dev->group = dev->container = -1;
+	pthread_mutex_init(&dev->lock, NULL);
+	atomic_init(&dev->ioctls, 0);
+	return dev;
+}
+
+static void device_free(struct vfiomap_device *dev)
+{
+	if (dev->fd >= 0 && dev->own_fd)
+		close(dev->fd);
+	if (dev->group >= 0)
+		close(dev->group);
+	if (dev->container >= 0)
+		close(dev->container);
+	for (uint32_t i = 0; i < dev->nr_slots; i++)
+		free(dev->slots[i].sparse);
+	free(dev->slots);
+	pthread_mutex_destroy(&dev->lock);
+	free(dev);
+}
+
+static int open_node(const char *path, const char *what)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	switch (errno) {
+	case EACCES:
+	case EPERM:
+		return vfiomap_err(-errno,
+				   "no permission to open %s (%s): run as root or grant access to the VFIO nodes",
+				   path, what);
+	case ENOENT:
+		return vfiomap_err(-ENOENT, "%s does not exist (%s)", path, what);
+	case EBUSY:
+		return vfiomap_err(-EBUSY, "%s is busy (%s already open elsewhere?)", path, what);
+	default:
+		return vfiomap_err(-errno, "cannot open %s (%s): %s", path, what,
+				   strerror(errno));
+	}
+}
+
+static int open_cdev(struct vfiomap_device *dev, const char *devroot)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	struct vfiomap_ioas_alloc ioas = { .size = sizeof(ioas) };
+	char name[64], path[512];
+	int ret;
+
+	ret = vfiomap_sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name));
+	if (ret)
+		return vfiomap_err(-ENOENT,
+				   "%s has no VFIO cdev (kernel without VFIO_DEVICE_CDEV, or not bound to vfio-pci)",
+				   dev->bdf);
+	snprintf(path, sizeof(path), "%s/vfio/devices/%s", devroot, name);
+	dev->fd = open_node(path, "VFIO device cdev");
+	if (dev->fd < 0)
+		return dev->fd;
+	snprintf(path, sizeof(path), "%s/iommu", devroot);
+	dev->container = open_node(path, "iommufd");
+	if (dev->container < 0)
+		return dev->container;
+	bind.iommufd = dev->container;
+	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	if (ret)
+		return vfiomap_err(ret, "VFIO_DEVICE_BIND_IOMMUFD on %s: %s", dev->bdf,
+				   strerror(-ret));
+	ret = vfiomap_ioctl(dev, dev->container, VFIOMAP_IOMMU_IOAS_ALLOC, &ioas);
+	if (ret)
+		return vfiomap_err(ret, "IOMMU_IOAS_ALLOC: %s", strerror(-ret));
+	at.pt_id = ioas.out_ioas_id;
+	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	if (ret)
+		return vfiomap_err(ret, "VFIO_DEVICE_ATTACH_IOMMUFD_PT on %s: %s",
+				   dev->bdf, strerror(-ret));
+	dev->mode = VFIOMAP_MODE_CDEV;
+	return 0;
+}
+
+static int open_group(struct vfiomap_device *dev, const char *devroot,
+		      enum vfiomap_mode want)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	char grp[64], path[512], noiommu[512];
+	struct stat sb;
+	bool is_noiommu;
+	int ret;
+
+	ret = vfiomap_sysfs_group(dev->sysfs_root, dev->bdf, grp, sizeof(grp));
+	if (ret)
+		return vfiomap_err(-ENOENT,
+				   "%s has no IOMMU group: no IOMMU, and no-IOMMU mode is off (load vfio with enable_unsafe_noiommu_mode=1)",
+				   dev->bdf);
+	snprintf(path, sizeof(path), "%s/vfio/%s", devroot, grp);
+	snprintf(noiommu, sizeof(noiommu), "%s/vfio/noiommu-%s", devroot, grp);
+	is_noiommu = stat(noiommu, &sb) == 0;
+	if (want == VFIOMAP_MODE_NOIOMMU && !is_noiommu)
+		return vfiomap_err(-ENOENT,
+				   "%s: no %s; no-IOMMU mode needs vfio.enable_unsafe_noiommu_mode=1 and a device without an IOMMU",
+				   dev->bdf, noiommu);
+	if (want == VFIOMAP_MODE_GROUP && is_noiommu && stat(path, &sb))
+		return vfiomap_err(-ENOENT,
+				   "%s is in a no-IOMMU group (%s); open it with VFIOMAP_MODE_NOIOMMU",
+				   dev->bdf, noiommu);
+	if (!is_noiommu && stat(path, &sb))
+		return vfiomap_err(-ENOENT,
+				   "%s: neither %s nor %s exists: is the device bound to vfio-pci? (for no-IOMMU mode set vfio.enable_unsafe_noiommu_mode=1)",
+				   dev->bdf, path, noiommu);
+
+	dev->group = open_node(is_noiommu ? noiommu : path, "VFIO group");
+	if (dev->group < 0)
+		return dev->group;
+	ret = vfiomap_ioctl(dev, dev->group, VFIO_GROUP_GET_STATUS, &st);
+	if (ret)
+		return vfiomap_err(ret, "VFIO_GROUP_GET_STATUS: %s", strerror(-ret));
+	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return vfiomap_err(-EBUSY,
+				   "group %s of %s is not viable: bind every device of the group to vfio-pci",
+				   grp, dev->bdf);
+	snprintf(path, sizeof(path), "%s/vfio/vfio", devroot);
+	dev->container = open_node(path, "VFIO container");
+	if (dev->container < 0)
+		return dev->container;
+	ret = vfiomap_ioctl(dev, dev->group, VFIO_GROUP_SET_CONTAINER, &dev->container);
+	if (ret)
+		return vfiomap_err(ret, "VFIO_GROUP_SET_CONTAINER: %s", strerror(-ret));
+	ret = vfiomap_ioctl(dev, dev->container, VFIO_SET_IOMMU,
+			    (void *)(uintptr_t)(is_noiommu ? VFIO_NOIOMMU_IOMMU
+							   : VFIO_TYPE1v2_IOMMU));
+	if (ret)
+		return vfiomap_err(ret, "VFIO_SET_IOMMU (%s): %s",
+				   is_noiommu ? "no-IOMMU" : "type1v2", strerror(-ret));
+	ret = vfiomap_ioctl(dev, dev->group, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+	if (ret < 0)
+		return vfiomap_err(ret, "VFIO_GROUP_GET_DEVICE_FD %s: %s", dev->bdf,
+				   strerror(-ret));
+	dev->fd = ret;
+	dev->mode = is_noiommu ? VFIOMAP_MODE_NOIOMMU : VFIOMAP_MODE_GROUP;
+	return 0;
+}
+
+static void close_fds(struct vfiomap_device *dev)
+{
+	if (dev->fd >= 0)
+		close(dev->fd);
+	if (dev->group >= 0)
+		close(dev->group);
+	if (dev->container >= 0)
+		close(dev->container);
+	dev->fd = dev->group = dev->container = -1;
+}
+
+VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
+				       const struct vfiomap_open_opts *opts,
+				       struct vfiomap_device **out)
+{
+	struct vfiomap_open_opts o = { .size = sizeof(o) };
+	struct vfiomap_device *dev;
+	const char *devroot;
+	char drv[64];
+	int ret;
+
+	if (!out)
+		return vfiomap_err(-EINVAL, "vfiomap_device_open: out is NULL");
+	*out = NULL;
+	if (opts) {
+		if (opts->size < offsetof(struct vfiomap_open_opts, sysfs_root) ||
+		    opts->size > sizeof(o))
+			return vfiomap_err(-EINVAL, "vfiomap_open_opts: bad size %zu",
+					   opts->size);
+		memcpy(&o, opts, opts->size);
+	}
+	if (o.mode > VFIOMAP_MODE_NOIOMMU)
+		return vfiomap_err(-EINVAL, "unknown open mode %d", (int)o.mode);
+	if (o.flags & ~VFIOMAP_OPEN_WC_SYSFS_FALLBACK)
+		return vfiomap_err(-EINVAL, "unknown open flags 0x%x", o.flags);
+
+	dev = device_alloc();
+	if (!dev)
+		return vfiomap_err(-ENOMEM, "out of memory");
+	dev->own_fd = true;
+	dev->flags = o.flags;
+	if (vfiomap_parse_bdf(bdf, dev->bdf)) {
+		device_free(dev);
+		return vfiomap_err(-EINVAL, "'%s' is not a PCI address (DDDD:BB:DD.F)",
+				   bdf ? bdf : "(null)");
+	}
+	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "%s",
+		 o.sysfs_root ? o.sysfs_root : "/sys");
+	devroot = o.dev_root ? o.dev_root : "/dev";
+
+	ret = vfiomap_sysfs_driver(dev->sysfs_root, dev->bdf, drv, sizeof(drv));
+	if (ret == -ENODEV) {
+		ret = vfiomap_err(-ENODEV, "no PCI device %s", dev->bdf);
+		goto fail;
+	}
+	if (ret) {
+		ret = vfiomap_err(ret, "cannot read the driver of %s: %s", dev->bdf,
+				  strerror(-ret));
+		goto fail;
+	}
+	if (!strstr(drv, "vfio")) {
+		ret = vfiomap_err(-ENODEV,
+				  "%s is %s%s, not vfio-pci; bind it: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; %s%s%secho %s > /sys/bus/pci/drivers_probe",
+				  dev->bdf, drv[0] ? "bound to " : "not bound to a driver",
+				  drv, dev->bdf,
+				  drv[0] ? "echo " : "", drv[0] ? dev->bdf : "",
+				  drv[0] ? " > /sys/bus/pci/devices/.../driver/unbind; " : "",
+				  dev->bdf);
+		goto fail;
+	}
+
+	switch (o.mode) {
+	case VFIOMAP_MODE_CDEV:
+		ret = open_cdev(dev, devroot);
+		break;
+	case VFIOMAP_MODE_GROUP:
+	case VFIOMAP_MODE_NOIOMMU:
+		ret = open_group(dev, devroot, o.mode);
+		break;
+	default: {
+		char name[64];
+
+		ret = -ENOENT;
+		if (!vfiomap_sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name))) {
+			ret = open_cdev(dev, devroot);
+			if (ret) {
+				vfiomap_debug("%s: cdev open failed (%s), trying the group",
+					      dev->bdf, vfiomap_strerror());
+				close_fds(dev);
+			}
+		}
+		if (ret)
+			ret = open_group(dev, devroot, VFIOMAP_MODE_AUTO);
+	}
+	}
+	if (ret)
+		goto fail;
+	vfiomap_debug("%s opened (mode %d, fd %d)", dev->bdf, (int)dev->mode, dev->fd);
+	*out = dev;
+	return 0;
+fail:
+	close_fds(dev);
+	device_free(dev);
+	return ret;
+}
+
+VFIOMAP_EXPORT int vfiomap_device_adopt(int device_fd, uint32_t flags,
+					struct vfiomap_device **out)
+{
+	struct vfiomap_device *dev;
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	int ret;
+
+	if (!out)
+		return vfiomap_err(-EINVAL, "vfiomap_device_adopt: out is NULL");
+	*out = NULL;
+	if (device_fd < 0)
+		return vfiomap_err(-EINVAL, "vfiomap_device_adopt: bad fd %d", device_fd);
+	if (flags & ~VFIOMAP_ADOPT_OWN_FD)
+		return vfiomap_err(-EINVAL, "vfiomap_device_adopt: unknown flags 0x%x", flags);
+	dev = device_alloc();
+	if (!dev)
+		return vfiomap_err(-ENOMEM, "out of memory");
+	dev->fd = device_fd;
+	dev->own_fd = flags & VFIOMAP_ADOPT_OWN_FD;
+	dev->mode = VFIOMAP_MODE_AUTO;
+	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "/sys");
+	ret = vfiomap_ioctl(dev, device_fd, VFIO_DEVICE_GET_INFO, &info);
+	if (ret) {
+		dev->own_fd = false;
+		device_free(dev);
+		return vfiomap_err(ret == -EINVAL ? -ENOTTY : ret,
+				   "fd %d is not a usable VFIO device: %s", device_fd,
+				   strerror(-ret));
+	}
+	dev->info.flags = info.flags;
+	dev->info.num_regions = info.num_regions;
+	dev->info.num_irqs = info.num_irqs;
+	dev->info_valid = true;
+	*out = dev;
+	return 0;
+}
+
+VFIOMAP_EXPORT void vfiomap_device_close(struct vfiomap_device *dev)
+{
+	if (!dev)
+		return;
+	while (dev->mappings)
+		vfiomap_unmap(dev->mappings);
+	while (dev->cookies) {
+		struct vfiomap_cookie_node *c = dev->cookies;
+
+		vfiomap_cookie_destroy(dev, c->cookie);
+		if (dev->cookies == c) {	/* destroy failed: drop it */
+			dev->cookies = c->next;
+			free(c);
+		}
+	}
+	device_free(dev);
+}
+
+VFIOMAP_EXPORT int vfiomap_device_fd(const struct vfiomap_device *dev)
+{
+	if (!dev)
+		return vfiomap_err(-EINVAL, "vfiomap_device_fd: device is NULL");
+	return dev->fd;
+}
+
+VFIOMAP_EXPORT enum vfiomap_mode vfiomap_device_mode(const struct vfiomap_device *dev)
+{
+	return dev ? dev->mode : VFIOMAP_MODE_AUTO;
+}
+
+VFIOMAP_EXPORT const char *vfiomap_device_bdf(const struct vfiomap_device *dev)
+{
+	return dev && dev->bdf[0] ? dev->bdf : NULL;
+}
+
+int vfiomap_device_info_locked(struct vfiomap_device *dev)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	int ret;
+
+	if (dev->info_valid)
+		return 0;
+	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_GET_INFO, &info);
+	if (ret)
+		return vfiomap_err(ret, "VFIO_DEVICE_GET_INFO: %s", strerror(-ret));
+	dev->info.flags = info.flags;
+	dev->info.num_regions = info.num_regions;
+	dev->info.num_irqs = info.num_irqs;
+	dev->info_valid = true;
+	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_device_get_info(struct vfiomap_device *dev,
+					   struct vfiomap_device_info *info)
+{
+	int ret;
+
+	if (!vfiomap_device_valid(dev) || !info)
+		return vfiomap_err(-EINVAL, "vfiomap_device_get_info: NULL argument");
+	pthread_mutex_lock(&dev->lock);
+	ret = vfiomap_device_info_locked(dev);
+	if (!ret)
+		*info = dev->info;
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
+
+VFIOMAP_EXPORT uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *dev)
+{
+	return dev ? atomic_load(&((struct vfiomap_device *)dev)->ioctls) : 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_device_name(const struct vfiomap_device *dev, char *buf,
+				       size_t len)
+{
+	unsigned int vendor, device;
+	int ret;
+
+	if (!dev || !buf || !len)
+		return vfiomap_err(-EINVAL, "vfiomap_device_name: NULL argument");
+	if (!dev->bdf[0])
+		return vfiomap_err(-ENODEV, "adopted device without a PCI address");
+	ret = vfiomap_sysfs_read_hex(dev->sysfs_root, dev->bdf, "vendor", &vendor);
+	if (!ret)
+		ret = vfiomap_sysfs_read_hex(dev->sysfs_root, dev->bdf, "device", &device);
+	if (ret)
+		return vfiomap_err(ret, "cannot read the IDs of %s", dev->bdf);
+#ifdef HAVE_LIBPCI
+	{
+		struct pci_access *volatile pacc = pci_alloc();
+		char *name;
+
+		if (!pacc)
+			return vfiomap_err(-ENOMEM, "pci_alloc failed");
+		/* libpci prints warnings and exits on errors: take both over */
+		pacc->warning = pci_quiet;
+		pacc->debug = pci_quiet;
+		pacc->error = pci_fatal;
+		if (setjmp(pci_jmp)) {
+			snprintf(buf, len, "%04x:%04x", vendor, device);
+			return vfiomap_err(-EIO, "libpci failed to look up %04x:%04x",
+					   vendor, device);
+		}
+		name = pci_lookup_name(pacc, buf, len,
+				       PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
+				       vendor, device);
+		if (!name)
+			snprintf(buf, len, "%04x:%04x", vendor, device);
+		pci_cleanup(pacc);
+		return 0;
+	}
+#else
+	snprintf(buf, len, "%04x:%04x", vendor, device);
+	return vfiomap_err(-ENOTSUP, "built without libpci: no device names");
+#endif
+}

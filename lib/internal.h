@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef LIBVFIOMAP_INTERNAL_H
+#define LIBVFIOMAP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/vfio.h>
+#include "uapi/vfio_mmap_cookie.h"
+
+#include "libvfiomap/libvfiomap.h"
+
+#define VFIOMAP_EXPORT __attribute__((visibility("default")))
+#define VFIOMAP_PAGE 4096ULL
+#define VFIOMAP_GIB (1ULL << 30)
+
+/* error.c */
+int vfiomap_err(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vfiomap_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ioctl.c: every ioctl of the library goes through here */
+int vfiomap_ioctl(struct vfiomap_device *dev, int fd, unsigned long req,
+		  void *arg);
+
+/* caps.c: pure capability-chain parser */
+struct vfiomap_caps {
+	uint32_t nr_sparse;
+	struct vfiomap_area *sparse;	/* malloc'd, caller frees */
+	bool has_sparse;
+	bool has_type;
+	uint32_t type, subtype;
+	bool msix_mappable;
+	bool has_mmap_attrs;
+	uint32_t mmap_attrs;
+};
+int vfiomap_parse_caps(const void *buf, size_t len, size_t min_off,
+		       uint32_t first, struct vfiomap_caps *out);
+void vfiomap_caps_free(struct vfiomap_caps *caps);
+
+/* align.c: pure helpers */
+bool vfiomap_is_page_aligned(uint64_t v);
+int vfiomap_check_range(uint64_t offset, uint64_t size, uint64_t limit);
+uint64_t vfiomap_ctz_align(uint64_t v);
+int vfiomap_area_containing(const struct vfiomap_area *areas, uint32_t n,
+			    uint64_t offset, uint64_t size);
+
+/* sysfs.c: pure-ish sysfs helpers (take the root) */
+int vfiomap_parse_bdf(const char *in, char out[16]);
+int vfiomap_sysfs_device_exists(const char *root, const char *bdf);
+int vfiomap_sysfs_driver(const char *root, const char *bdf, char *drv,
+			 size_t len);
+int vfiomap_sysfs_group(const char *root, const char *bdf, char *grp,
+			size_t len);
+int vfiomap_sysfs_cdev(const char *root, const char *bdf, char *name,
+		       size_t len);
+int vfiomap_sysfs_read_hex(const char *root, const char *bdf,
+			   const char *file, unsigned int *val);
+
+struct vfiomap_mapping {
+	struct vfiomap_device *dev;
+	void *addr;		/* user-visible start */
+	size_t size;
+	void *span;		/* what to munmap */
+	size_t span_len;
+	uint64_t cookie;	/* 0 = region offset */
+	bool owns_cookie;
+	bool sysfs_wc;
+	struct vfiomap_mapping *next;
+};
+
+struct vfiomap_cookie_node {
+	uint64_t cookie;
+	struct vfiomap_cookie_node *next;
+};
+
+struct vfiomap_region_slot {
+	struct vfiomap_region region;
+	struct vfiomap_area *sparse;
+	bool valid;
+};
+
+struct vfiomap_device {
+	int fd;
+	int group;		/* -1 if none */
+	int container;		/* container or iommufd, -1 if none */
+	bool own_fd;
+	enum vfiomap_mode mode;
+	uint32_t flags;
+	char bdf[16];
+	char sysfs_root[256];
+	pthread_mutex_t lock;
+	atomic_uint_fast64_t ioctls;
+	bool info_valid;
+	struct vfiomap_device_info info;
+	uint32_t nr_slots;
+	struct vfiomap_region_slot *slots;
+	struct vfiomap_mapping *mappings;
+	struct vfiomap_cookie_node *cookies;
+};
+
+int vfiomap_device_info_locked(struct vfiomap_device *dev);
+bool vfiomap_device_valid(const struct vfiomap_device *dev);
+
+#endif

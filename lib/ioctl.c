@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The one place the library calls ioctl(2): counted, errno returned. */
+#include <errno.h>
+#include <sys/ioctl.h>
+
+#include "internal.h"
+
+int vfiomap_ioctl(struct vfiomap_device *dev, int fd, unsigned long req,
+		  void *arg)
+{
+	int ret;
+
+	if (dev)
+		atomic_fetch_add(&dev->ioctls, 1);
+	do {
+		ret = ioctl(fd, req, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : ret;
+}

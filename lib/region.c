@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Fetch region info with its full capability chain (malloc'd). */
+static int fetch(struct vfiomap_device *dev, uint32_t index,
+		 struct vfio_region_info **out)
+{
+	uint32_t argsz = sizeof(struct vfio_region_info);
+	struct vfio_region_info *ri = NULL;
+	int ret;
+
+	for (int tries = 0; tries < 4; tries++) {
+		struct vfio_region_info *n = realloc(ri, argsz);
+
+		if (!n) {
+			free(ri);
+			return vfiomap_err(-ENOMEM, "out of memory");
+		}
+		ri = n;
+		memset(ri, 0, argsz);
+		ri->argsz = argsz;
+		ri->index = index;
+		ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_GET_REGION_INFO, ri);
+		if (ret) {
+			free(ri);
+			return vfiomap_err(ret, "VFIO_DEVICE_GET_REGION_INFO(%u): %s",
+					   index, strerror(-ret));
+		}
+		if (ri->argsz <= argsz) {
+			*out = ri;
+			return 0;
+		}
+		if (ri->argsz > (1u << 20)) {
+			free(ri);
+			return vfiomap_err(-EPROTO, "region %u: absurd argsz %u", index,
+					   argsz);
+		}
+		argsz = ri->argsz;
+	}
+	free(ri);
+	return vfiomap_err(-EPROTO, "region %u: argsz keeps growing", index);
+}
+
+static int load(struct vfiomap_device *dev, uint32_t index,
+		struct vfiomap_region_slot *slot)
+{
+	struct vfio_region_info *ri = NULL;
+	struct vfiomap_caps caps = { 0 };
+	int ret;
+
+	ret = fetch(dev, index, &ri);
+	if (ret)
+		return ret;
+	if (ri->flags & VFIO_REGION_INFO_FLAG_CAPS) {
+		ret = vfiomap_parse_caps(ri, ri->argsz, sizeof(*ri), ri->cap_offset,
+					 &caps);
+		if (ret) {
+			free(ri);
+			return vfiomap_err(ret, "region %u: %s", index, vfiomap_strerror());
+		}
+	}
+	memset(slot, 0, sizeof(*slot));
+	slot->region.index = index;
+	slot->region.flags = ri->flags;
+	slot->region.size = ri->size;
+	slot->region.offset = ri->offset;
+	slot->sparse = caps.sparse;
+	slot->region.nr_sparse = caps.nr_sparse;
+	slot->region.sparse = caps.sparse;
+	slot->region.has_type = caps.has_type;
+	slot->region.type = caps.type;
+	slot->region.subtype = caps.subtype;
+	slot->region.msix_mappable = caps.msix_mappable;
+	slot->region.has_mmap_attrs = caps.has_mmap_attrs;
+	slot->region.mmap_attrs = caps.mmap_attrs;
+	slot->valid = true;
+	free(ri);
+	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,
+				      const struct vfiomap_region **out)
+{
+	int ret;
+
+	if (!vfiomap_device_valid(dev) || !out)
+		return vfiomap_err(-EINVAL, "vfiomap_region_get: NULL argument");
+	*out = NULL;
+	pthread_mutex_lock(&dev->lock);
+	ret = vfiomap_device_info_locked(dev);
+	if (ret)
+		goto out;
+	if (index >= dev->info.num_regions) {
+		ret = vfiomap_err(-EINVAL, "region index %u out of range (the device has %u)",
+				  index, dev->info.num_regions);
+		goto out;
+	}
+	if (!dev->slots) {
+		dev->slots = calloc(dev->info.num_regions, sizeof(*dev->slots));
+		if (!dev->slots) {
+			ret = vfiomap_err(-ENOMEM, "out of memory");
+			goto out;
+		}
+		dev->nr_slots = dev->info.num_regions;
+	}
+	if (!dev->slots[index].valid)
+		ret = load(dev, index, &dev->slots[index]);
+	if (!ret)
+		*out = &dev->slots[index].region;
+out:
+	pthread_mutex_unlock(&dev->lock);
+	return ret;
+}
