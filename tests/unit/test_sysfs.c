@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* sysfs discovery against the fixture tree in tests/unit/fixtures. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *root = FIXTURES "/sysfs";
+static const char *devroot = FIXTURES "/dev";
+
+START_TEST(parse_bdf)
+{
+	char out[16];
+
+	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.0", out), 0);
+	ck_assert_str_eq(out, "0000:00:04.0");
+	ck_assert_int_eq(vfiomap_parse_bdf("00:04.0", out), 0);
+	ck_assert_str_eq(out, "0000:00:04.0");
+	ck_assert_int_eq(vfiomap_parse_bdf("ABCD:EF:1f.7", out), 0);
+	ck_assert_str_eq(out, "abcd:ef:1f.7");
+	ck_assert_int_eq(vfiomap_parse_bdf(NULL, out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:20.0", out), -EINVAL);	/* dev > 31 */
+	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.8", out), -EINVAL);	/* fn > 7 */
+	ck_assert_int_eq(vfiomap_parse_bdf("0000:100:04.0", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.0x", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("../../etc", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.0/../x", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("0:0:0:0.0", out), -EINVAL);
+}
+END_TEST
+
+START_TEST(driver_group_cdev)
+{
+	char s[64];
+
+	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:04.0", s, sizeof(s)), 0);
+	ck_assert_str_eq(s, "vfio-pci");
+	ck_assert_int_eq(vfiomap_sysfs_group(root, "0000:00:04.0", s, sizeof(s)), 0);
+	ck_assert_str_eq(s, "3");
+	ck_assert_int_eq(vfiomap_sysfs_cdev(root, "0000:00:04.0", s, sizeof(s)), 0);
+	ck_assert_str_eq(s, "vfio0");
+
+	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:05.0", s, sizeof(s)), 0);
+	ck_assert_str_eq(s, "e1000e");
+	ck_assert_int_eq(vfiomap_sysfs_cdev(root, "0000:00:05.0", s, sizeof(s)), -ENOENT);
+
+	/* unbound: empty driver, no group */
+	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:06.0", s, sizeof(s)), 0);
+	ck_assert_str_eq(s, "");
+	ck_assert_int_eq(vfiomap_sysfs_group(root, "0000:00:06.0", s, sizeof(s)), -ENOENT);
+
+	/* missing device */
+	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:1f.0", s, sizeof(s)), -ENODEV);
+	/* too small output */
+	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:04.0", s, 4), -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(read_ids)
+{
+	unsigned int v = 0;
+
+	ck_assert_int_eq(vfiomap_sysfs_read_hex(root, "0000:00:04.0", "vendor", &v), 0);
+	ck_assert_uint_eq(v, 0x1af4);
+	ck_assert_int_eq(vfiomap_sysfs_read_hex(root, "0000:00:04.0", "nope", &v), -ENOENT);
+}
+END_TEST
+
+static struct vfiomap_open_opts opts(enum vfiomap_mode mode)
+{
+	struct vfiomap_open_opts o = {
+		.size = sizeof(o), .mode = mode, .sysfs_root = root, .dev_root = devroot,
+	};
+
+	return o;
+}
+
+START_TEST(open_errors)
+{
+	struct vfiomap_device *dev = (void *)1;
+	struct vfiomap_open_opts o = opts(VFIOMAP_MODE_AUTO);
+
+	ck_assert_int_eq(vfiomap_device_open("0000:00:1f.0", &o, &dev), -ENODEV);
+	ck_assert_ptr_null(dev);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "no PCI device"));
+
+	/* bound to another driver: the message says how to bind it */
+	ck_assert_int_eq(vfiomap_device_open("0000:00:05.0", &o, &dev), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "e1000e"));
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "driver_override"));
+
+	ck_assert_int_eq(vfiomap_device_open("0000:00:06.0", &o, &dev), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "not bound"));
+
+	/* vfio-pci without a group: no-IOMMU mode not enabled */
+	ck_assert_int_eq(vfiomap_device_open("0000:00:07.0", &o, &dev), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "enable_unsafe_noiommu_mode"));
+
+	o = opts(VFIOMAP_MODE_NOIOMMU);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "noiommu"));
+}
+END_TEST
+
+START_TEST(open_fake_nodes_fail_cleanly)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_open_opts o = opts(VFIOMAP_MODE_GROUP);
+
+	/* the fixture's /dev/vfio/3 is a plain file: the first ioctl fails */
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -ENOTTY);
+	ck_assert_ptr_null(dev);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "VFIO_GROUP_GET_STATUS"));
+
+	o = opts(VFIOMAP_MODE_CDEV);
+	ck_assert_int_lt(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_ptr_null(dev);
+
+	/* AUTO tries the cdev, then the group, and reports the group's error */
+	o = opts(VFIOMAP_MODE_AUTO);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -ENOTTY);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("sysfs");
+	TCase *tc = tcase_create("discovery");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, parse_bdf);
+	tcase_add_test(tc, driver_group_cdev);
+	tcase_add_test(tc, read_ids);
+	tcase_add_test(tc, open_errors);
+	tcase_add_test(tc, open_fake_nodes_fail_cleanly);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
