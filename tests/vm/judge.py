@@ -29,6 +29,7 @@ except OSError:
     lines = []
 
 current = None
+seen = {}
 done = False
 hostchecks = []
 splats = []
@@ -65,10 +66,13 @@ for raw in lines:
     m = TAP.match(line)
     if m and current:
         desc = m.group(2)
-        # Check's TAP description: file:line:result:tcase:test:iteration: msg
+        # Check's TAP description: "path/file.c:tcase:test: message"; loop
+        # tests repeat it once per iteration (one per open mode here).
         parts = desc.split(":")
-        tname = ":".join(parts[3:6]) if len(parts) >= 6 else desc
-        res(m.group(1) == "ok", f"{current}/{tname}")
+        tname = ":".join(parts[1:3]) if len(parts) >= 4 else desc
+        key = f"{current}/{tname}"
+        seen[key] = seen.get(key, 0) + 1
+        res(m.group(1) == "ok", f"{key}[{seen[key] - 1}]")
         if m.group(1) != "ok":
             print(f"  {desc}")
 

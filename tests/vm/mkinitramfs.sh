@@ -28,9 +28,20 @@ for f in "$@"; do
 	cp -L "$f" "$root/tests/bin/$(basename "$f")"
 	if file -L "$f" 2>/dev/null | grep -q 'dynamically linked' ||
 	   { ldd "$f" >/dev/null 2>&1 && ! ldd "$f" 2>&1 | grep -q 'not a dynamic'; }; then
-		while read -r lib; do
-			copy_lib "$lib"
-		done < <(ldd "$f" | grep -oE '/[^ ]+' | sort -u)
+		# Libraries from standard directories keep their path; others
+		# (the build tree's libvfiomap, found through a relative RPATH)
+		# go to the default search directory under their soname.
+		while read -r name arrow path _; do
+			if [ "$arrow" = "=>" ] && [ -n "$path" ]; then
+				case $path in
+				/lib/*|/lib64/*|/usr/lib/*) copy_lib "$path" ;;
+				*) mkdir -p "$root/usr/lib/x86_64-linux-gnu"
+				   cp -L "$path" "$root/usr/lib/x86_64-linux-gnu/$name" ;;
+				esac
+			elif [ "${name:0:1}" = / ]; then
+				copy_lib "$name"
+			fi
+		done < <(ldd "$f")
 	fi
 done
 for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do

@@ -7,7 +7,6 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug
-mount -t tmpfs tmpfs /tmp
 
 arg() { # value of a vmtest.X= kernel parameter
 	for w in $(cat /proc/cmdline); do

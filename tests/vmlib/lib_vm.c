@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libvfiomap on a real kernel: every test runs in every open mode the VM
+ * offers (no-IOMMU group; type1 group and iommufd cdev with the emulated
+ * VT-d), on the patched kernel (VMTEST_KERNEL=patched) or with the stock
+ * expectations on the unpatched one.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <libvfiomap/libvfiomap.h>
+#include "vmtest.h"
+
+static enum vmt_mode modes[3];
+static int nr_modes;
+static bool stock;
+static char ivshmem_bdf[32], edu_bdf[32];
+
+static enum vfiomap_mode lib_mode(enum vmt_mode m)
+{
+	switch (m) {
+	case VMT_NOIOMMU: return VFIOMAP_MODE_NOIOMMU;
+	case VMT_TYPE1: return VFIOMAP_MODE_GROUP;
+	case VMT_CDEV: return VFIOMAP_MODE_CDEV;
+	}
+	return VFIOMAP_MODE_AUTO;
+}
+
+static struct vfiomap_device *open_mode(const char *bdf, enum vmt_mode m, uint32_t flags)
+{
+	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = lib_mode(m), .flags = flags };
+	struct vfiomap_device *dev = NULL;
+	int ret = vfiomap_device_open(bdf, &o, &dev);
+
+	ck_assert_msg(ret == 0, "open %s (%s): %d %s", bdf, vmt_mode_name(m), ret,
+		      vfiomap_strerror());
+	ck_assert_int_eq(vfiomap_device_mode(dev), lib_mode(m));
+	return dev;
+}
+
+static void sfence(void)
+{
+	__asm__ __volatile__("sfence" ::: "memory");
+}
+
+START_TEST(open_auto_and_names)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_device_info info;
+	char name[256];
+
+	/* AUTO picks cdev on the IOMMU machine, the no-IOMMU group otherwise */
+	ck_assert_int_eq(vfiomap_device_open(ivshmem_bdf, NULL, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_mode(dev),
+			 modes[0] == VMT_NOIOMMU ? VFIOMAP_MODE_NOIOMMU : VFIOMAP_MODE_CDEV);
+	ck_assert_int_eq(vfiomap_device_get_info(dev, &info), 0);
+	ck_assert_uint_ge(info.num_regions, 9);
+	ck_assert(info.flags & VFIO_DEVICE_FLAGS_PCI);
+	ck_assert_int_eq(vfiomap_device_name(dev, name, sizeof(name)), 0);
+	ck_assert_msg(strstr(name, "Red Hat") && strstr(name, "Inter-VM"),
+		      "libpci name: %s", name);
+	vfiomap_device_close(dev);
+	dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(cached_region_info)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	const struct vfiomap_region *r, *r2;
+	uint64_t before;
+
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
+	ck_assert_uint_eq(r->offset, 2ULL << 40);
+	ck_assert_uint_eq(r->size, 64ULL << 20);
+	before = vfiomap_device_ioctl_count(dev);
+	for (int i = 0; i < 100000; i++) {
+		ck_assert_int_eq(vfiomap_region_get(dev, 2, &r2), 0);
+		ck_assert_ptr_eq(r2, r);
+	}
+	ck_assert_uint_eq(vfiomap_device_ioctl_count(dev), before);	/* zero ioctls */
+	ck_assert_uint_eq(r2->offset, 2ULL << 40);
+	/* the raw ioctl agrees */
+	struct vfio_region_info *ri;
+	ck_assert_int_eq(vmt_region_info(vfiomap_device_fd(dev), 2, &ri), 0);
+	ck_assert_uint_eq(ri->offset, r->offset);
+	free(ri);
+	ck_assert_int_eq(vfiomap_region_get(dev, 99, &r2), -EINVAL);
+	ck_assert_int_eq(vfiomap_region_get(dev, VFIO_PCI_CONFIG_REGION_INDEX, &r2), 0);
+	ck_assert(!r2->has_mmap_attrs);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(attrs_capability)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	const struct vfiomap_region *r;
+
+	ck_assert_int_eq(vfiomap_cookie_supported(dev), 1);
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
+	ck_assert(r->has_mmap_attrs);
+	ck_assert_uint_eq(r->mmap_attrs, VFIOMAP_ATTR_WC);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(wc_map_reaches_host_and_is_wc)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	struct vfiomap_mapping *m;
+	volatile uint8_t *p;
+	uint8_t pat[32];
+	char name[64], line[512], type[64];
+	uint64_t off = 0x20000 + 0x8000 * _i;
+
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, off, 0x8000, VFIOMAP_ATTR_WC, 0, &m), 0);
+	ck_assert_uint_ge(vfiomap_mapping_cookie(m), 1ULL << 48);
+	p = vfiomap_mapping_addr(m);
+	for (size_t i = 0; i < sizeof(pat); i++)
+		pat[i] = (uint8_t)(0xc0 + i + _i);
+	for (size_t i = 0; i < sizeof(pat); i++)
+		p[0x100 + i] = pat[i];
+	sfence();
+	snprintf(name, sizeof(name), "lib-wc-%s", vmt_mode_name(modes[_i]));
+	vmt_hostcheck(name, off + 0x100, pat, sizeof(pat));
+	ck_assert_int_eq(vmt_pte_flags((const void *)p, line, sizeof(line)), 0);
+	ck_assert_msg(vmt_pte_is_wc(line), "PTE not WC: %s", line);
+	char bdf[32];
+	ck_assert_int_eq(vmt_find_device(0x1af4, 0x1110, bdf), 0);
+	uint64_t phys = vmt_bar_phys(bdf, 2);
+	ck_assert_int_gt(vmt_pat_lookup(phys + off, phys + off + 0x8000, type), 0);
+	ck_assert_str_eq(type, "write-combining");
+	uint64_t cookie = vfiomap_mapping_cookie(m);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* the mapping's cookie went with it */
+	ck_assert_int_eq(vfiomap_cookie_destroy(dev, cookie), -ENOENT);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(huge_aligned_region_map)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	struct vfiomap_mapping *m;
+	volatile uint32_t *p;
+	char line[512], level[8];
+
+	ck_assert_int_eq(vfiomap_map_region(dev, 2, 0, &m), 0);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_uint_eq(vfiomap_mapping_size(m), 64ULL << 20);
+	ck_assert_uint_eq((uintptr_t)p % (64ULL << 20), 0);
+	p[0] = 0x1234;
+	ck_assert_int_eq(vmt_pte_flags((const void *)p, line, sizeof(line)), 0);
+	ck_assert_msg(!strcmp(vmt_pte_level(line, level), "pmd"),
+		      "expected a PMD (huge pfnmap) entry: %s", line);
+	ck_assert_msg(vmt_pte_is_uc_minus(line), "legacy map not UC-: %s", line);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* a WC cookie of 4 MiB at a 2 MiB offset: PMD entries too */
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 2 << 20, 4 << 20, VFIOMAP_ATTR_WC, 0, &m), 0);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_uint_eq((uintptr_t)p % (2 << 20), 0);
+	p[0] = 1;
+	ck_assert_int_eq(vmt_pte_flags((const void *)p, line, sizeof(line)), 0);
+	ck_assert_msg(!strcmp(vmt_pte_level(line, level), "pmd"), "cookie: %s", line);
+	ck_assert_msg(vmt_pte_is_wc(line), "cookie not WC: %s", line);
+	vfiomap_device_close(dev);	/* unmaps and destroys what is left */
+}
+END_TEST
+
+START_TEST(region_io)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	struct vfiomap_mapping *m;
+	volatile uint32_t *p;
+	uint32_t v = 0xfeedbeef, r = 0;
+	uint8_t big[64];
+
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x40000, 0x1000, 0, 0, &m), 0);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_int_eq(vfiomap_region_write(dev, 2, 0x40010, &v, 4), 4);
+	ck_assert_uint_eq(p[4], v);
+	p[5] = 0x0badf00d;
+	ck_assert_int_eq(vfiomap_region_read(dev, 2, 0x40014, &r, 4), 4);
+	ck_assert_uint_eq(r, 0x0badf00d);
+	/* reads are trimmed at the end of the region, past it is an error */
+	ck_assert_int_eq(vfiomap_region_read(dev, 2, (64 << 20) - 16, big, sizeof(big)), 16);
+	ck_assert_int_eq(vfiomap_region_read(dev, 2, (64 << 20) + 16, big, 4), -ERANGE);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(edu_through_library)
+{
+	struct vfiomap_device *dev = open_mode(edu_bdf, modes[_i], 0);
+	struct vfiomap_mapping *m;
+	volatile uint32_t *p;
+	uint64_t c;
+	uint32_t id = 0;
+
+	ck_assert_int_eq(vfiomap_map_range(dev, 0, 0, 0x1000, 0, 0, &m), 0);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_uint_eq(p[0], 0x010000ed);
+	p[1] = 0xa5a5a5a5;
+	ck_assert_uint_eq(p[1], 0x5a5a5a5a);
+	ck_assert_int_eq(vfiomap_region_read(dev, 0, 0, &id, 4), 4);
+	ck_assert_uint_eq(id, 0x010000ed);
+	if (stock) {
+		ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000, 0, &c), -EOPNOTSUPP);
+	} else {
+		/* BAR0 is not prefetchable: the kernel refuses WC */
+		ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000,
+						       VFIOMAP_ATTR_WC, &c), -EPERM);
+		ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "Operation not permitted"));
+	}
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(library_validation)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	struct vfiomap_mapping *m;
+	uint64_t c, before = vfiomap_device_ioctl_count(dev);
+
+	/* refused before the kernel is asked */
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0x10, 0x1000, 0, &c), -EINVAL);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0, 0, &c), -EINVAL);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, 0x40, &c), -EINVAL);
+	ck_assert_uint_eq(vfiomap_device_ioctl_count(dev), before);
+	/* the kernel's own errors come through */
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 64 << 20, 0x1000, 0, &c), -ERANGE);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 7, 0, 0x1000, 0, &c), -ENXIO);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 128 << 20, 0, 0, &m), -ERANGE);
+	ck_assert_int_eq(vfiomap_map_range(dev, 7, 0, 0x1000, 0, 0, &m), -EINVAL);
+	ck_assert_int_eq(vfiomap_cookie_destroy(dev, 1ULL << 50), -ENOENT);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* ---- stock kernel ---- */
+
+START_TEST(stock_plain_maps_work_wc_fails)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	struct vfiomap_mapping *m = NULL;
+	const struct vfiomap_region *r;
+	volatile uint32_t *p;
+	uint64_t c;
+
+	ck_assert_int_eq(vfiomap_cookie_supported(dev), 0);
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
+	ck_assert(!r->has_mmap_attrs);
+	ck_assert_int_eq(vfiomap_map_region(dev, 2, 0, &m), 0);
+	p = vfiomap_mapping_addr(m);
+	p[0] = 0x600d;
+	ck_assert_uint_eq(p[0], 0x600d);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EOPNOTSUPP);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strstr(vfiomap_strerror(), "no mmap-cookie uAPI"), "%s",
+		      vfiomap_strerror());
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, &c), -EOPNOTSUPP);
+	ck_assert_int_eq(vfiomap_cookie_destroy(dev, 1ULL << 48), -EOPNOTSUPP);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(stock_sysfs_wc_fallback)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i],
+					       VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+	struct vfiomap_mapping *m;
+	volatile uint8_t *p;
+	uint8_t pat[8] = { 'f', 'a', 'l', 'l', 'b', 'a', 'c', (uint8_t)('0' + _i) };
+	char name[64], line[512];
+
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x30000, 0x1000, VFIOMAP_ATTR_WC, 0, &m), 0);
+	ck_assert(vfiomap_mapping_is_sysfs_wc(m));
+	p = vfiomap_mapping_addr(m);
+	for (size_t i = 0; i < sizeof(pat); i++)
+		p[0x20 * _i + i] = pat[i];
+	sfence();
+	snprintf(name, sizeof(name), "sysfs-wc-%s", vmt_mode_name(modes[_i]));
+	vmt_hostcheck(name, 0x30000 + 0x20 * _i, pat, sizeof(pat));
+	ck_assert_int_eq(vmt_pte_flags((const void *)p, line, sizeof(line)), 0);
+	ck_assert_msg(vmt_pte_is_wc(line), "sysfs resource_wc PTE not WC: %s", line);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+int main(void)
+{
+	const char *k = getenv("VMTEST_KERNEL");
+	Suite *s;
+	TCase *tc = tcase_create("library");
+	SRunner *sr;
+	int failed;
+
+	nr_modes = vmt_modes_available(modes);
+	stock = k && !strcmp(k, "stock");
+	if (vmt_find_device(0x1af4, 0x1110, ivshmem_bdf) ||
+	    vmt_find_device(0x1234, 0x11e8, edu_bdf)) {
+		fprintf(stderr, "test devices not found\n");
+		return 1;
+	}
+	s = suite_create(stock ? "libvfiomap-stock" : "libvfiomap");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, open_auto_and_names, 0, nr_modes);
+	tcase_add_loop_test(tc, cached_region_info, 0, nr_modes);
+	tcase_add_loop_test(tc, region_io, 0, nr_modes);
+	tcase_add_loop_test(tc, edu_through_library, 0, nr_modes);
+	if (stock) {
+		tcase_add_loop_test(tc, stock_plain_maps_work_wc_fails, 0, nr_modes);
+		tcase_add_loop_test(tc, stock_sysfs_wc_fallback, 0, nr_modes);
+	} else {
+		tcase_add_loop_test(tc, attrs_capability, 0, nr_modes);
+		tcase_add_loop_test(tc, wc_map_reaches_host_and_is_wc, 0, nr_modes);
+		tcase_add_loop_test(tc, huge_aligned_region_map, 0, nr_modes);
+		tcase_add_loop_test(tc, library_validation, 0, nr_modes);
+	}
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
