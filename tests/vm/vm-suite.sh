@@ -24,22 +24,37 @@ wanted=${VMTEST_SUITES:-$(echo "$suites_table" | awk 'NF {print $1}')}
 passed=0 failed=0
 fail() { echo "FAIL $1"; failed=$((failed + 1)); }
 
-# Guest programs: every executable meson defines under tests/vm, tests/kernel
-# and tests/vmlib (and the examples, which the VM suite runs too).
-mapfile -t programs < <(meson introspect --targets "$build" | python3 -c '
+# Guest programs: every executable meson defines under tests/vm,
+# tests/kernel and tests/vmlib is a test; the examples and tools are packed
+# too and driven by tests/vmlib/examples-check.sh.
+mapfile -t entries < <(meson introspect --targets "$build" | python3 -c '
 import json, sys
 for t in json.load(sys.stdin):
     d = t["defined_in"]
-    if t["type"] == "executable" and any(s in d for s in
-            ("/tests/vm/", "/tests/kernel/", "/tests/vmlib/", "/examples/", "/tools/")):
-        for f in t["filename"]:
-            print(f)
+    if t["type"] != "executable":
+        continue
+    if any(s in d for s in ("/tests/vm/", "/tests/kernel/", "/tests/vmlib/")):
+        kind = "test"
+    elif any(s in d for s in ("/examples/", "/tools/")):
+        kind = "aux"
+    else:
+        continue
+    for f in t["filename"]:
+        print(kind, f)
 ')
-if [ ${#programs[@]} -eq 0 ]; then
+programs=() tests=()
+for e in "${entries[@]}"; do
+	programs+=("${e#* }")
+	[ "${e%% *}" = test ] && tests+=("$(basename "${e#* }")")
+done
+if [ ${#tests[@]} -eq 0 ]; then
 	fail "vm/no-guest-programs (is $build configured with -Dvm_tests=true?)"
 	echo "$passed passed, $failed failed"
 	exit 1
 fi
+programs+=("$here/../vmlib/examples-check.sh")
+tests+=(examples-check.sh)
+run_list=$(IFS=,; echo "${tests[*]}")
 initrd="$logdir/initrd.cpio.gz"
 "$here/mkinitramfs.sh" "$initrd" "${programs[@]}" || { fail vm/initramfs; echo "$passed passed, $failed failed"; exit 1; }
 echo "guest programs: ${programs[*]##*/}"
@@ -67,7 +82,7 @@ for name in $wanted; do
 	args=(--kernel "${kernels[$variant]}" --initrd "$initrd" --machine "$machine"
 	      --name "$name" --kernel-variant "$variant" --ivshmem-size "$size"
 	      --log "$logdir/$name.log" --results "$logdir/$name.results")
-	[ "$progs" = - ] || args+=(--run "$progs")
+	if [ "$progs" = - ]; then args+=(--run "$run_list"); else args+=(--run "$progs"); fi
 	"$here/run-vm.sh" "${args[@]}"
 	if [ -f "$logdir/$name.results" ]; then
 		p=$(awk '$1 == "passed" {print $2}' "$logdir/$name.results")
