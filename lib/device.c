@@ -268,13 +268,16 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 		goto fail;
 	}
 	if (!strstr(drv, "vfio")) {
+		char unbind[160] = "";
+
+		if (drv[0])
+			snprintf(unbind, sizeof(unbind),
+				 "echo %s > /sys/bus/pci/devices/%s/driver/unbind; ",
+				 dev->bdf, dev->bdf);
 		ret = vfiomap_err(-ENODEV,
-				  "%s is %s%s, not vfio-pci; bind it: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; %s%s%secho %s > /sys/bus/pci/drivers_probe",
+				  "%s is %s%s, not vfio-pci; bind it: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; %secho %s > /sys/bus/pci/drivers_probe",
 				  dev->bdf, drv[0] ? "bound to " : "not bound to a driver",
-				  drv, dev->bdf,
-				  drv[0] ? "echo " : "", drv[0] ? dev->bdf : "",
-				  drv[0] ? " > /sys/bus/pci/devices/.../driver/unbind; " : "",
-				  dev->bdf);
+				  drv, dev->bdf, unbind, dev->bdf);
 		goto fail;
 	}
 

@@ -40,4 +40,36 @@ else
 	hex=$(printf 'hello from a write-combined libvfiomap cookie!' | od -An -tx1 | tr -d ' \n')
 	echo "@@HOSTCHECK wc-bar-map-message 65536 ${hex}00"
 fi
+# ---- the vfiomap CLI ----
+V=/tests/bin/vfiomap
+IV=0000:00:04.0
+$V list > /tmp/l.out 2>&1; cat /tmp/l.out
+t "vfiomap list shows ivshmem bound to vfio-pci with its name" \
+	grep -q "^$IV *vfio-pci .*Inter-VM shared memory" /tmp/l.out
+$V list --json > /tmp/lj.out 2>&1; cat /tmp/lj.out
+t "vfiomap list --json" grep -q "^\[{\"address\":\"$IV\",\"driver\":\"vfio-pci\"" /tmp/lj.out
+$V info $IV > /tmp/i.out 2>&1; cat /tmp/i.out
+t "vfiomap info lists BAR2 at its offset" has "BAR2    0x0000020000000000 0x4000000" /tmp/i.out
+$V info $IV --json > /tmp/ij.out 2>&1; cat /tmp/ij.out
+t "vfiomap info --json has BAR2" has '{"index":2,"offset":2199023255552,"size":67108864' /tmp/ij.out
+$V map $IV 2 --offset 0 --size 0x1000 > /tmp/m.out 2>&1; cat /tmp/m.out
+t "vfiomap map (no --wc) uses the region offset" has "cookie: 0x0 (region offset)" /tmp/m.out
+t "vfiomap map (no --wc) is uncached" has "memtype: uncached-minus" /tmp/m.out
+$V map $IV 2 --wc --offset 0x100000 --size 0x10000 > /tmp/w.out 2>&1; w=$?; cat /tmp/w.out
+$V info 0000:00:00.0 > /tmp/n.out 2>&1; nrc=$?; cat /tmp/n.out
+t "vfiomap info on a device not bound to vfio-pci says how to bind it" \
+	sh -c "[ $nrc -ne 0 ] && grep -q 'driver_override' /tmp/n.out"
+$V bogus > /dev/null 2>&1; t "vfiomap rejects an unknown command" [ $? -eq 2 ]
+if [ "$VMTEST_KERNEL" = stock ]; then
+	t "vfiomap map --wc fails on a stock kernel" [ $w -ne 0 ]
+	t "vfiomap map --wc explains the stock kernel" has "no mmap-cookie uAPI" /tmp/w.out
+	t "vfiomap info: cookies not supported" has "mmap cookies: not supported" /tmp/i.out
+	t "vfiomap info --json: no WC" has '"cookies":false' /tmp/ij.out
+else
+	t "vfiomap map --wc exits 0" [ $w -eq 0 ]
+	t "vfiomap map --wc prints the cookie" has "cookie: 0x1000000000000" /tmp/w.out
+	t "vfiomap map --wc memtype is write-combining" has "memtype: write-combining" /tmp/w.out
+	t "vfiomap info: cookies supported" has "mmap cookies: supported" /tmp/i.out
+	t "vfiomap info --json: BAR2 takes WC" has '"index":2,[^}]*"wc":true' /tmp/ij.out
+fi
 [ $fails -eq 0 ]
