@@ -1,0 +1,61 @@
+#!/bin/bash
+# Consumers of libvfiomap: (1) install into a temporary prefix with
+# `meson install --destdir`, build a separate program with
+# `pkg-config --cflags --libs libvfiomap` against it and run it; check the
+# exported symbols; (2) use libvfiomap as a meson subproject, check that
+# it installs nothing of its own.  Prints TAP-like lines and a closing
+# "N passed, N failed".
+set -u -o pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+t() { # t NAME CMD...
+	local name=$1; shift
+	if "$@" > "$work/out" 2>&1; then
+		echo "PASS consumer/$name"; passed=$((passed + 1))
+	else
+		echo "FAIL consumer/$name"; sed 's/^/    /' "$work/out" | tail -20; failed=$((failed + 1))
+	fi
+}
+
+# ---- 1. installed library + pkg-config
+dest="$work/dest"
+t meson-install bash -c "meson setup '$work/b' '$repo' -Dvm_tests=false -Dtests=disabled --prefix=/usr/local >/dev/null &&
+	ninja -C '$work/b' >/dev/null && meson install -C '$work/b' --destdir '$dest' >/dev/null"
+pcdir=$(dirname "$(find "$dest" -name libvfiomap.pc | head -1)")
+export PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$pcdir"
+t pkg-config-finds-it pkg-config --exists libvfiomap
+t pkg-config-build bash -c "cc -std=c11 -Wall -Wextra -Werror '$repo/tests/consumer/consumer.c' \
+	-o '$work/consumer' \$(pkg-config --cflags --libs libvfiomap)"
+libdir=$(dirname "$(find "$dest" -name 'libvfiomap.so.0' | head -1)")
+t pkg-config-run env LD_LIBRARY_PATH="$libdir" "$work/consumer"
+t installed-headers test -f "$(find "$dest" -path '*include/libvfiomap/libvfiomap.h' | head -1)"
+t static-library test -f "$libdir/libvfiomap.a"
+t soname bash -c "objdump -p '$libdir/libvfiomap.so.0' | grep -q 'SONAME *libvfiomap.so.0'"
+t only-vfiomap-symbols-exported bash -c "
+	n=\$(nm -D --defined-only '$libdir/libvfiomap.so.0' | awk '\$2 ~ /[TDBR]/ {print \$3}' | grep -v '^vfiomap_' | grep -v '^LIBVFIOMAP' | wc -l)
+	[ \"\$n\" -eq 0 ] && nm -D --defined-only '$libdir/libvfiomap.so.0' | grep -q ' T vfiomap_map_range'"
+unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
+
+# ---- 2. meson subproject
+sp="$work/sp"
+mkdir -p "$sp/subprojects"
+ln -s "$repo" "$sp/subprojects/libvfiomap"
+cp "$repo/tests/consumer/consumer.c" "$sp/"
+cat > "$sp/meson.build" <<'M'
+project('consumer', 'c', default_options : ['c_std=c11'])
+sub = subproject('libvfiomap', default_options : ['tests=disabled', 'vm_tests=false'])
+dep = dependency('libvfiomap')   # provided by meson.override_dependency()
+exe = executable('consumer', 'consumer.c', dependencies : dep, install : true)
+test('consumer', exe)
+M
+t subproject-build bash -c "meson setup '$sp/b' '$sp' >/dev/null && ninja -C '$sp/b' >/dev/null"
+t subproject-run meson test -C "$sp/b"
+t subproject-installs-nothing-of-its-own bash -c "
+	meson install -C '$sp/b' --destdir '$sp/dest' >/dev/null &&
+	[ -z \"\$(find '$sp/dest' -name '*vfiomap*' -o -name '*.pc' -o -name '*.h')\" ] &&
+	[ -n \"\$(find '$sp/dest' -name consumer)\" ]"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
