@@ -166,6 +166,19 @@ int main(int argc, char **argv)
 	int fd;
 
 	short_mode = argc > 1 && !strcmp(argv[1], "--short");
+	{
+		/* in the VM: "vmtest.bench=short" on the kernel command line */
+		char cmdline[4096] = "";
+		FILE *f = fopen("/proc/cmdline", "r");
+
+		if (f) {
+			if (!fgets(cmdline, sizeof(cmdline), f))
+				cmdline[0] = 0;
+			fclose(f);
+		}
+		if (strstr(cmdline, "vmtest.bench=short"))
+			short_mode = true;
+	}
 	if (find_ivshmem(bdf) || vfiomap_device_open(bdf, NULL, &dev)) {
 		fprintf(stderr, "no ivshmem device: %s\n", vfiomap_strerror());
 		return 1;
@@ -288,18 +301,28 @@ int main(int argc, char **argv)
 	{
 		uint64_t size = short_mode ? (64ULL << 20) : (256ULL << 20);
 		uint64_t c = raw_create(fd, 0, size, 0);
-		double s_leg = 0, s_ck = 0, s;
+		double s_leg = 1e9, s_ck = 1e9, s;
 		long f_leg = 0, f_ck = 0;
 
-		for (int rep = 0; rep < 3; rep++) {
-			void *p = map_misaligned(fd, r->offset, size);
-			f_leg = touch(p, size, &s);
-			s_leg += s;
-			munmap(p, size);
-			p = map_misaligned(fd, c, size);
-			f_ck = touch(p, size, &s);
-			s_ck += s;
-			munmap(p, size);
+		/*
+		 * Interleaved, alternating which goes first; the best of six runs
+		 * of each (TCG timings carry outliers from the shared host).
+		 */
+		for (int rep = 0; rep < 6; rep++) {
+			for (int k = 0; k < 2; k++) {
+				bool ck = (rep + k) % 2;
+				void *p = map_misaligned(fd, ck ? c : r->offset, size);
+				long f = touch(p, size, &s);
+
+				munmap(p, size);
+				if (ck) {
+					f_ck = f;
+					s_ck = s < s_ck ? s : s_ck;
+				} else {
+					f_leg = f;
+					s_leg = s < s_leg ? s : s_leg;
+				}
+			}
 		}
 		raw_destroy(fd, c);
 		char v[160];
@@ -316,16 +339,23 @@ int main(int argc, char **argv)
 		uint64_t c = raw_create(fd, 0, 2 * PG, 0);
 		double t0, s_leg, s_ck;
 
-		t0 = now();
-		for (int i = 0; i < n; i++)
-			munmap(mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-				    (off_t)r->offset), 2 * PG);
-		s_leg = now() - t0;
-		t0 = now();
-		for (int i = 0; i < n; i++)
-			munmap(mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)c),
-			       2 * PG);
-		s_ck = now() - t0;
+		s_leg = s_ck = 0;
+		/* interleaved blocks, alternating which goes first */
+		for (int b = 0; b < 20; b++) {
+			for (int k = 0; k < 2; k++) {
+				bool ck = (b + k) % 2;
+				off_t off = (off_t)(ck ? c : r->offset);
+
+				t0 = now();
+				for (int i = 0; i < n / 20; i++)
+					munmap(mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE,
+						    MAP_SHARED, fd, off), 2 * PG);
+				if (ck)
+					s_ck += now() - t0;
+				else
+					s_leg += now() - t0;
+			}
+		}
 		raw_destroy(fd, c);
 		double d = (s_ck - s_leg) / s_leg * 100;
 		char v[160];

@@ -78,9 +78,11 @@ static void device_free(struct vfiomap_device *dev)
 		close(dev->group);
 	if (dev->container >= 0)
 		close(dev->container);
-	for (uint32_t i = 0; i < dev->nr_slots; i++)
-		free(dev->slots[i].sparse);
-	free(dev->slots);
+	struct vfiomap_region_slot *slots = atomic_load(&dev->slots);
+
+	for (uint32_t i = 0; slots && i < dev->nr_slots; i++)
+		free(slots[i].sparse);
+	free(slots);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);
 }

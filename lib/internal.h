@@ -81,7 +81,7 @@ struct vfiomap_cookie_node {
 struct vfiomap_region_slot {
 	struct vfiomap_region region;
 	struct vfiomap_area *sparse;
-	bool valid;
+	atomic_bool valid;	/* set (release) once region is complete */
 };
 
 struct vfiomap_device {
@@ -98,7 +98,8 @@ struct vfiomap_device {
 	bool info_valid;
 	struct vfiomap_device_info info;
 	uint32_t nr_slots;
-	struct vfiomap_region_slot *slots;
+	/* allocated once, under lock; published with release semantics */
+	struct vfiomap_region_slot *_Atomic slots;
 	struct vfiomap_mapping *mappings;
 	struct vfiomap_cookie_node *cookies;
 };

@@ -63,7 +63,6 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 			return vfiomap_err(ret, "region %u: %s", index, vfiomap_strerror());
 		}
 	}
-	memset(slot, 0, sizeof(*slot));
 	slot->region.index = index;
 	slot->region.flags = ri->flags;
 	slot->region.size = ri->size;
@@ -77,7 +76,6 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 	slot->region.msix_mappable = caps.msix_mappable;
 	slot->region.has_mmap_attrs = caps.has_mmap_attrs;
 	slot->region.mmap_attrs = caps.mmap_attrs;
-	slot->valid = true;
 	free(ri);
 	return 0;
 }
@@ -85,10 +83,23 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,
 				      const struct vfiomap_region **out)
 {
+	struct vfiomap_region_slot *slots;
 	int ret;
 
 	if (!vfiomap_device_valid(dev) || !out)
 		return vfiomap_err(-EINVAL, "vfiomap_region_get: NULL argument");
+
+	/*
+	 * Fast path, no lock: a slot is never modified after it is published
+	 * (valid stored with release, loaded with acquire).
+	 */
+	slots = atomic_load_explicit(&dev->slots, memory_order_acquire);
+	if (slots && index < dev->nr_slots &&
+	    atomic_load_explicit(&slots[index].valid, memory_order_acquire)) {
+		*out = &slots[index].region;
+		return 0;
+	}
+
 	*out = NULL;
 	pthread_mutex_lock(&dev->lock);
 	ret = vfiomap_device_info_locked(dev);
@@ -99,18 +110,23 @@ VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index
 				  index, dev->info.num_regions);
 		goto out;
 	}
-	if (!dev->slots) {
-		dev->slots = calloc(dev->info.num_regions, sizeof(*dev->slots));
-		if (!dev->slots) {
+	slots = atomic_load_explicit(&dev->slots, memory_order_relaxed);
+	if (!slots) {
+		slots = calloc(dev->info.num_regions, sizeof(*slots));
+		if (!slots) {
 			ret = vfiomap_err(-ENOMEM, "out of memory");
 			goto out;
 		}
 		dev->nr_slots = dev->info.num_regions;
+		atomic_store_explicit(&dev->slots, slots, memory_order_release);
 	}
-	if (!dev->slots[index].valid)
-		ret = load(dev, index, &dev->slots[index]);
+	if (!atomic_load_explicit(&slots[index].valid, memory_order_relaxed)) {
+		ret = load(dev, index, &slots[index]);
+		if (!ret)
+			atomic_store_explicit(&slots[index].valid, true, memory_order_release);
+	}
 	if (!ret)
-		*out = &dev->slots[index].region;
+		*out = &slots[index].region;
 out:
 	pthread_mutex_unlock(&dev->lock);
 	return ret;
