@@ -4,11 +4,11 @@
 # images, and prints one closing line "N passed, N failed" for the run.
 #
 #   ./run-tests.sh            everything
-#   STAGES="unit vm" ./run-tests.sh   a subset (unit asan consumer series vm)
+#   STAGES="unit vm" ./run-tests.sh   a subset (unit asan valgrind fuzz consumer series vm)
 set -u -o pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
-stages=${STAGES:-unit asan consumer series vm}
+stages=${STAGES:-unit asan valgrind fuzz consumer series vm}
 logdir=${VFIOMAP_LOGDIR:-$root/build-logs}
 mkdir -p "$logdir"
 
@@ -45,6 +45,10 @@ for s in $stages; do
 		stage unit ./scripts/meson-test-count.py "$build" ;;
 	asan)
 		stage asan ./scripts/asan-tests.sh "$root/build-asan" ;;
+	valgrind)
+		stage valgrind ./scripts/valgrind-tests.sh "$root/build-valgrind" ;;
+	fuzz)
+		stage fuzz ./tests/fuzz/run.sh ;;
 	consumer)
 		stage consumer ./tests/consumer/run.sh ;;
 	series)

@@ -18,7 +18,10 @@ extra = sys.argv[2:]
 proc = subprocess.run(["meson", "test", "-C", build, "--print-errorlogs", *extra])
 passed = failed = 0
 summary = re.compile(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)")
-with open(f"{build}/meson-logs/testlog.json") as f:
+import glob
+import os
+logs = sorted(glob.glob(f"{build}/meson-logs/testlog*.json"), key=os.path.getmtime)
+with open(logs[-1]) as f:
     for line in f:
         t = json.loads(line)
         out = (t.get("stdout") or "") + (t.get("stderr") or "")
