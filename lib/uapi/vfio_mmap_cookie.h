@@ -4,12 +4,13 @@
  * (kernel-patches/).  System headers win: every definition is guarded, so a
  * <linux/vfio.h> that already carries the uAPI is used as is.
  *
- * Include <linux/vfio.h> before this file.
+ * Includes <linux/vfio.h> (for struct vfio_info_cap_header).
  */
 #ifndef LIBVFIOMAP_UAPI_VFIO_MMAP_COOKIE_H
 #define LIBVFIOMAP_UAPI_VFIO_MMAP_COOKIE_H
 
 #include <linux/types.h>
+#include <linux/vfio.h>
 
 #ifndef VFIO_REGION_INFO_CAP_MMAP_ATTRS
 /*

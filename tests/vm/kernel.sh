@@ -1,8 +1,9 @@
 #!/bin/bash
 # Build (or reuse) a guest kernel for the VM suite and print its bzImage path.
 #
-#   tests/vm/kernel.sh stock|patched
+#   tests/vm/kernel.sh stock|patched|debug
 #
+# debug = patched + config/debug.config (KASAN, lockdep, kmemleak, ...).
 # Source: Debian's linux-source-6.12 tarball, extracted once into the cache.
 # patched = stock + kernel-patches/series applied with patch -p1.
 # Cache: ${VFIOMAP_CACHE:-/var/cache/libvfiomap}/kernel-<variant>-<key>, key =
@@ -10,21 +11,23 @@
 # Progress goes to stderr; the last stdout line is the bzImage path.
 set -euo pipefail
 
-variant=${1:?usage: kernel.sh stock|patched}
-case $variant in stock|patched) ;; *) echo "unknown variant $variant" >&2; exit 2;; esac
+variant=${1:?usage: kernel.sh stock|patched|debug}
+case $variant in stock|patched|debug) ;; *) echo "unknown variant $variant" >&2; exit 2;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 fragment=${VFIOMAP_KCONFIG_FRAGMENT:-$here/config/base.config}
+fragments=("$fragment")
+[ "$variant" = debug ] && fragments+=("$here/config/debug.config")
 cache=${VFIOMAP_CACHE:-/var/cache/libvfiomap}
 tarball=/usr/src/linux-source-6.12.tar.xz
 [ -f "$tarball" ] || { echo "missing $tarball: apt-get install linux-source-6.12" >&2; exit 2; }
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 
 patches=()
-if [ "$variant" = patched ]; then
+if [ "$variant" != stock ]; then
 	mapfile -t patches < <(grep -v '^\s*#' "$repo/kernel-patches/series" | grep -v '^\s*$')
 fi
-key=$( { echo "$version"; echo "$variant"; cat "$fragment";
+key=$( { echo "$version"; echo "$variant"; cat "${fragments[@]}";
 	 for p in "${patches[@]}"; do echo "== $p"; cat "$repo/kernel-patches/$p"; done; } |
 	 sha256sum | cut -c1-16)
 dir="$cache/kernel-$variant-$key"
@@ -63,12 +66,12 @@ for p in "${patches[@]}"; do
 done
 out="$dir.tmp/out"
 (cd "$dir.tmp/src" && make O="$out" tinyconfig >/dev/null &&
-	./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$fragment" >/dev/null &&
+	./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${fragments[@]}" >/dev/null &&
 	make O="$out" olddefconfig >/dev/null)
 missing=0
 while read -r opt; do
 	grep -qx "$opt" "$out/.config" || { echo "config option not set: $opt" >&2; missing=1; }
-done < <(grep -E '^CONFIG_[A-Z0-9_]+=y' "$fragment")
+done < <(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=y')
 [ $missing -eq 0 ] || { echo "kernel config fragment did not apply" >&2; exit 1; }
 
 echo "building $variant kernel (key $key) ..." >&2
