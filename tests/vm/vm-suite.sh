@@ -12,12 +12,15 @@ build=$(cd "${1:?usage: vm-suite.sh BUILDDIR}" && pwd)
 logdir=${VFIOMAP_LOGDIR:-$build/vm-logs}
 mkdir -p "$logdir"
 
-# name            kernel   machine  ivshmem  programs (empty: all)
+# name            kernel   machine  ivshmem  programs  kernel parameters
+#                                            (-: all)  (-: none)
 suites_table="
-patched-noiommu   patched  noiommu  64M      -
-patched-iommu     patched  iommu    64M      -
-stock-noiommu     stock    noiommu  64M      -
-stock-iommu       stock    iommu    64M      -
+patched-noiommu   patched  noiommu  64M      -         vmtest.stress=10
+patched-iommu     patched  iommu    64M      -         vmtest.stress=10
+stock-noiommu     stock    noiommu  64M      -         -
+stock-iommu       stock    iommu    64M      -         -
+debug-noiommu     debug    noiommu  64M      -         vmtest.stress=30
+debug-iommu       debug    iommu    64M      -         vmtest.stress=30
 "
 wanted=${VMTEST_SUITES:-$(echo "$suites_table" | awk 'NF {print $1}')}
 
@@ -60,7 +63,7 @@ initrd="$logdir/initrd.cpio.gz"
 echo "guest programs: ${programs[*]##*/}"
 
 declare -A kernels
-for variant in patched stock; do
+for variant in patched stock debug; do
 	echo "$wanted" | tr ' ' '\n' | grep -q "^$variant-" || continue
 	start=$SECONDS
 	if k=$("$here/kernel.sh" "$variant" | tail -1) && [ -f "$k" ]; then
@@ -74,7 +77,7 @@ done
 for name in $wanted; do
 	row=$(echo "$suites_table" | awk -v n="$name" '$1 == n')
 	[ -n "$row" ] || { fail "vm/unknown-suite-$name"; continue; }
-	read -r _ variant machine size progs <<<"$row"
+	read -r _ variant machine size progs params <<<"$row"
 	if [ -z "${kernels[$variant]:-}" ]; then
 		fail "$name/kernel-missing"
 		continue
@@ -83,6 +86,9 @@ for name in $wanted; do
 	      --name "$name" --kernel-variant "$variant" --ivshmem-size "$size"
 	      --log "$logdir/$name.log" --results "$logdir/$name.results")
 	if [ "$progs" = - ]; then args+=(--run "$run_list"); else args+=(--run "$progs"); fi
+	[ "$params" = - ] || args+=(--append "$params")
+	# the debug kernel (KASAN, lockdep) is several times slower under TCG
+	[ "$variant" = debug ] && args+=(--timeout 1800)
 	"$here/run-vm.sh" "${args[@]}"
 	if [ -f "$logdir/$name.results" ]; then
 		p=$(awk '$1 == "passed" {print $2}' "$logdir/$name.results")

@@ -27,6 +27,14 @@ for d in /sys/bus/pci/devices/*; do
 done
 echo "@@INFO machine=$VMTEST_MACHINE kernel=$VMTEST_KERNEL vfio: $(ls /dev/vfio /dev/vfio/devices 2>/dev/null | tr '\n' ' ')"
 
+# Debug kernel: forget what boot itself left behind, so only leaks made
+# while the tests run are reported at the end.
+KML=/sys/kernel/debug/kmemleak
+if [ -w $KML ]; then
+	echo scan > $KML
+	echo clear > $KML
+fi
+
 run=$(arg run | tr ',' ' ')
 [ -n "$run" ] || run=$(ls /tests/bin)
 for t in $run; do
@@ -37,6 +45,19 @@ for t in $run; do
 	[ -f /tmp/$t.tap ] && cat /tmp/$t.tap
 	echo "@@END $t rc=$rc"
 done
+if [ -w $KML ]; then
+	# two scans: objects freed late are not reported
+	echo scan > $KML
+	sleep 1
+	echo scan > $KML
+	leaks=$(cat $KML)
+	if [ -n "$leaks" ]; then
+		echo "kmemleak: new suspected memory leaks after the tests:"
+		echo "$leaks" | head -60
+	else
+		echo "@@INFO kmemleak: no leaks"
+	fi
+fi
 echo "@@DMESG-BEGIN"
 dmesg
 echo "@@DMESG-END"
