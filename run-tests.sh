@@ -4,11 +4,11 @@
 # images, and prints one closing line "N passed, N failed" for the run.
 #
 #   ./run-tests.sh            everything
-#   STAGES="unit vm" ./run-tests.sh   a subset (unit asan valgrind fuzz consumer series vm)
+#   STAGES="unit vm" ./run-tests.sh   a subset (unit asan valgrind fuzz consumer series vm bench)
 set -u -o pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
-stages=${STAGES:-unit asan valgrind fuzz consumer series vm}
+stages=${STAGES:-unit asan valgrind fuzz consumer series vm bench}
 logdir=${VFIOMAP_LOGDIR:-$root/build-logs}
 mkdir -p "$logdir"
 
@@ -55,6 +55,11 @@ for s in $stages; do
 		stage series ./tests/kernel/check-series.sh ;;
 	vm)
 		stage vm ./tests/vm/vm-suite.sh "$build" ;;
+	bench)
+		# short mode, so the benchmark cannot rot; ratios are reported,
+		# not asserted: the stage passes when the benchmark completes
+		stage bench bash -c "BENCH_JSON='$logdir/bench.json' ./bench/run-bench.sh --short '$build' &&
+			echo '1 passed, 0 failed'" ;;
 	*)
 		echo "unknown stage $s"; total_fail=$((total_fail + 1)) ;;
 	esac

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,63 @@ START_TEST(library_validation)
 }
 END_TEST
 
+struct conc {
+	struct vfiomap_device *dev;
+	int id;
+	int errors;
+	int creates;
+};
+
+static void *conc_thread(void *arg)
+{
+	struct conc *c = arg;
+
+	for (int i = 0; i < 200; i++) {
+		const struct vfiomap_region *r;
+		struct vfiomap_mapping *m;
+		uint64_t ck;
+
+		if (vfiomap_region_get(c->dev, (uint32_t)(i % 3 == 0 ? 0 : 2), &r))
+			c->errors++;
+		if (vfiomap_cookie_create(c->dev, 2, (uint64_t)(c->id * 16 + i % 16) * 4096,
+					  4096, i % 2 ? VFIOMAP_ATTR_WC : 0, &ck)) {
+			c->errors++;
+			continue;
+		}
+		c->creates++;
+		if (vfiomap_cookie_destroy(c->dev, ck))
+			c->errors++;
+		if (i % 20 == 0) {
+			if (vfiomap_map_range(c->dev, 2, (uint64_t)(64 + c->id) * 4096, 4096,
+					      VFIOMAP_ATTR_WC, 0, &m))
+				c->errors++;
+			else if (vfiomap_unmap(m))
+				c->errors++;
+		}
+	}
+	return NULL;
+}
+
+/* Concurrent lookups, cookie creates/destroys and maps on one device. */
+START_TEST(concurrent_use_of_one_device)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	struct conc c[4];
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++) {
+		c[i] = (struct conc){ .dev = dev, .id = i };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, conc_thread, &c[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+		ck_assert_int_eq(c[i].errors, 0);
+		ck_assert_int_eq(c[i].creates, 200);
+	}
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 /* ---- stock kernel ---- */
 
 START_TEST(stock_plain_maps_work_wc_fails)
@@ -326,6 +384,7 @@ int main(void)
 		tcase_add_loop_test(tc, wc_map_reaches_host_and_is_wc, 0, nr_modes);
 		tcase_add_loop_test(tc, huge_aligned_region_map, 0, nr_modes);
 		tcase_add_loop_test(tc, library_validation, 0, nr_modes);
+		tcase_add_loop_test(tc, concurrent_use_of_one_device, 0, nr_modes);
 	}
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
