@@ -27,6 +27,7 @@
 #include <linux/vfio.h>
 #include "vfio_mmap_cookie.h"
 #include "vmtest.h"
+#include "bad_input_table.h"
 
 #define PG 4096UL
 #define IVSHMEM_VENDOR 0x1af4
@@ -140,6 +141,7 @@ struct dev {
 	uint64_t bar_phys;
 	uint64_t bar_size;
 	uint64_t bar_off;	/* legacy offset of the BAR under test */
+	int bar;		/* its index */
 };
 
 static void open_dev(enum vmt_mode mode, uint16_t ven, uint16_t did, int bar,
@@ -152,6 +154,7 @@ static void open_dev(enum vmt_mode mode, uint16_t ven, uint16_t did, int bar,
 	ck_assert_int_eq(vmt_find_device(ven, did, bdf), 0);
 	ck_assert_int_eq(vmt_open(bdf, mode, &out->d), 0);
 	out->fd = out->d.fd;
+	out->bar = bar;
 	ri = region(out->fd, bar);
 	out->bar_size = ri->size;
 	out->bar_off = ri->offset;
@@ -709,6 +712,150 @@ START_TEST(bad_input)
 }
 END_TEST
 
+/*
+ * The bad-input table of docs/uapi.md (generated into bad_input_table.h):
+ * each row is a request and the errno it must fail with.
+ */
+static uint64_t val(const char *v, uint64_t bar, uint64_t live, uint64_t destroyed)
+{
+	uint64_t base = 0;
+	const char *rest = v;
+
+	if (!strncmp(v, "BAR", 3)) {
+		base = bar;
+		rest = v + 3;
+	} else if (!strncmp(v, "live", 4)) {
+		base = live;
+		rest = v + 4;
+	} else if (!strncmp(v, "destroyed", 9)) {
+		base = destroyed;
+		rest = v + 9;
+	}
+	if (!*rest)
+		return base;
+	int sign = 1;
+
+	if (*rest == '+' || *rest == '-') {
+		sign = *rest == '-' ? -1 : 1;
+		rest++;
+	}
+	char *end;
+	uint64_t n = strtoull(rest, &end, 0);
+
+	if (*end == 'p')
+		n *= PG;
+	return sign > 0 ? base + n : base - n;
+}
+
+static bool arg(const char *args, const char *key, char out[64])
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "%s=", key);
+	for (p = strstr(args, pat); p; p = strstr(p + 1, pat)) {
+		if (p == args || p[-1] == ' ') {
+			sscanf(p + strlen(pat), "%63s", out);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int run_row(const struct bad_row *r, struct dev *d)
+{
+	uint64_t live, destroyed, bar = d->bar_size;
+	char v[64];
+	int ret;
+
+	ck_assert_int_eq(cookie_create(d->fd, d->bar, 0, 2 * PG, 0, &live), 0);
+	ck_assert_int_eq(cookie_create(d->fd, d->bar, 0, PG, 0, &destroyed), 0);
+	ck_assert_int_eq(cookie_destroy(d->fd, destroyed), 0);
+
+	if (!strcmp(r->op, "create")) {
+		struct {
+			struct vfio_device_feature_mmap_cookie mc;
+			uint8_t tail[32];
+		} b;
+		struct {
+			struct vfio_device_feature h;
+			uint8_t data[sizeof(b)];
+		} f;
+		long delta = 0;
+
+		memset(&b, 0, sizeof(b));
+		b.mc.region_index = arg(r->args, "region", v) ? (uint32_t)val(v, bar, live, destroyed) : 2;
+		b.mc.region_offset = arg(r->args, "offset", v) ? val(v, bar, live, destroyed) : 0;
+		b.mc.size = arg(r->args, "size", v) ? val(v, bar, live, destroyed) : PG;
+		b.mc.attrs = arg(r->args, "attrs", v) ? (uint32_t)val(v, bar, live, destroyed) : 0;
+		b.mc.cookie = arg(r->args, "cookie", v) ? val(v, bar, live, destroyed) : 0;
+		if (arg(r->args, "argsz", v))
+			delta = strtol(v, NULL, 0);
+		if (arg(r->args, "tail", v))
+			b.tail[3] = (uint8_t)strtoul(v, NULL, 0);
+		memset(&f, 0, sizeof(f));
+		f.h.argsz = (uint32_t)((long)(sizeof(f.h) + sizeof(b.mc)) + delta);
+		f.h.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MMAP_COOKIE;
+		memcpy(f.data, &b, sizeof(b));
+		ret = ioctl(d->fd, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
+		if (!ret) {	/* unexpectedly created: clean up */
+			memcpy(&b, f.data, sizeof(b));
+			cookie_destroy(d->fd, b.mc.cookie);
+		}
+	} else if (!strcmp(r->op, "destroy")) {
+		struct vfio_device_feature_mmap_cookie mc = { 0 };
+
+		ck_assert(arg(r->args, "cookie", v));
+		mc.cookie = val(v, bar, live, destroyed);
+		if (arg(r->args, "size", v))
+			mc.size = val(v, bar, live, destroyed);
+		if (arg(r->args, "region", v))
+			mc.region_index = (uint32_t)val(v, bar, live, destroyed);
+		ret = feature(d->fd, VFIO_DEVICE_FEATURE_SET, &mc, sizeof(mc));
+	} else if (!strcmp(r->op, "mmap")) {
+		ck_assert(arg(r->args, "cookie", v));
+		uint64_t off = val(v, bar, live, destroyed);
+
+		ck_assert(arg(r->args, "size", v));
+		uint64_t size = val(v, bar, live, destroyed);
+		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			       strstr(r->args, "private") ? MAP_PRIVATE : MAP_SHARED,
+			       d->fd, (off_t)off);
+
+		ret = p == MAP_FAILED ? -errno : 0;
+		if (p != MAP_FAILED)
+			munmap(p, size);
+	} else {	/* pread */
+		uint32_t w;
+
+		ck_assert(arg(r->args, "cookie", v));
+		ret = pread(d->fd, &w, 4, (off_t)val(v, bar, live, destroyed)) < 0 ? -errno : 0;
+	}
+	cookie_destroy(d->fd, live);
+	return ret;
+}
+
+START_TEST(bad_input_table)
+{
+	struct dev d, e;
+	size_t n = sizeof(bad_rows) / sizeof(bad_rows[0]);
+
+	ck_assert_uint_ge(n, 25);
+	ivshmem(modes[_i], &d);
+	edu(modes[_i], &e);
+	for (size_t i = 0; i < n; i++) {
+		const struct bad_row *r = &bad_rows[i];
+		int got = run_row(r, r->edu ? &e : &d);
+
+		ck_assert_msg(got == -r->err, "docs/uapi.md row %d (%s %s): got %d (%s), documented %s",
+			      r->n, r->op, r->args, got, strerror(-got), r->errname);
+	}
+	printf("bad-input table: %zu documented requests, each with its errno\n", n);
+	close_dev(&d);
+	close_dev(&e);
+}
+END_TEST
+
 /* ================= stock kernel ================= */
 
 START_TEST(stock_cookie_calls_fail_cleanly)
@@ -757,6 +904,7 @@ static Suite *patched_suite(void)
 	tcase_add_loop_test(tc, pread_pwrite_at_cookie, 0, nr_modes);
 	tcase_add_loop_test(tc, memory_disable_zaps_cookie, 0, nr_modes);
 	tcase_add_loop_test(tc, bad_input, 0, nr_modes);
+	tcase_add_loop_test(tc, bad_input_table, 0, nr_modes);
 	suite_add_tcase(s, tc);
 	return s;
 }
