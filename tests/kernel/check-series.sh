@@ -100,6 +100,16 @@ if [ "$failed" -eq 0 ]; then
 	# Keep only the verdict: the tree and objects are big.
 	{ for p in "${series[@]}"; do echo "PASS series/checkpatch/$p"; done
 	  for i in $(seq 1 "$k"); do echo "PASS series/bisect-build/1..$i"; done; } > "$work/ok.tmp"
+	# The last build is exactly the VM suite's patched kernel (same tree,
+	# same fragment): hand it over so the suite does not build it again.
+	kdir=$("$repo/tests/vm/kernel.sh" --print-dir patched)
+	if [ -z "${VFIOMAP_KCONFIG_FRAGMENT:-}" ] && [ ! -f "$kdir/bzImage" ]; then
+		mkdir -p "$kdir"
+		cp "$out/.config" "$kdir/config"
+		cp "$out/arch/x86/boot/bzImage" "$kdir/bzImage.tmp"
+		mv "$kdir/bzImage.tmp" "$kdir/bzImage"
+		echo "patched kernel handed to the VM suite: $kdir" >&2
+	fi
 	rm -rf "$src" "$out"
 	mv "$work/ok.tmp" "$work/ok"
 	exit 0

@@ -2,6 +2,7 @@
 # Build (or reuse) a guest kernel for the VM suite and print its bzImage path.
 #
 #   tests/vm/kernel.sh stock|patched|debug
+#   tests/vm/kernel.sh --print-dir VARIANT   (where it is or would be cached)
 #
 # debug = patched + config/debug.config (KASAN, lockdep, kmemleak, ...).
 # Source: Debian's linux-source-6.12 tarball, extracted once into the cache.
@@ -11,7 +12,12 @@
 # Progress goes to stderr; the last stdout line is the bzImage path.
 set -euo pipefail
 
-variant=${1:?usage: kernel.sh stock|patched|debug}
+print_dir=0
+if [ "${1:-}" = --print-dir ]; then
+	print_dir=1
+	shift
+fi
+variant=${1:?usage: kernel.sh [--print-dir] stock|patched|debug}
 case $variant in stock|patched|debug) ;; *) echo "unknown variant $variant" >&2; exit 2;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -31,6 +37,10 @@ key=$( { echo "$version"; echo "$variant"; cat "${fragments[@]}";
 	 for p in "${patches[@]}"; do echo "== $p"; cat "$repo/kernel-patches/$p"; done; } |
 	 sha256sum | cut -c1-16)
 dir="$cache/kernel-$variant-$key"
+if [ $print_dir -eq 1 ]; then
+	echo "$dir"
+	exit 0
+fi
 mkdir -p "$cache"
 
 exec 9>"$cache/kernel-$variant-$key.lock"
