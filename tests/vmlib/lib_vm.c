@@ -247,6 +247,32 @@ START_TEST(library_validation)
 }
 END_TEST
 
+/* A VMM's fd: adopt it, use it, and the library leaves it open. */
+START_TEST(adopt_vmm_fd)
+{
+	struct vmt_dev raw;
+	struct vfiomap_device *dev;
+	const struct vfiomap_region *r;
+	struct vfiomap_mapping *m;
+	uint32_t id = 0;
+	char edu[32];
+
+	ck_assert_int_eq(vmt_find_device(0x1234, 0x11e8, edu), 0);
+	ck_assert_int_eq(vmt_open(edu, modes[_i], &raw), 0);
+	ck_assert_int_eq(vfiomap_device_adopt(raw.fd, 0, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_fd(dev), raw.fd);
+	ck_assert_ptr_null(vfiomap_device_bdf(dev));
+	ck_assert_int_eq(vfiomap_region_get(dev, 0, &r), 0);
+	ck_assert_uint_eq(r->offset, 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 0, 0, 0x1000, 0, 0, &m), 0);
+	ck_assert_uint_eq(*(volatile uint32_t *)vfiomap_mapping_addr(m), 0x010000ed);
+	vfiomap_device_close(dev);	/* unmaps m, keeps the fd */
+	ck_assert_int_eq(pread(raw.fd, &id, 4, 0), 4);
+	ck_assert_uint_eq(id, 0x010000ed);
+	vmt_close(&raw);
+}
+END_TEST
+
 struct conc {
 	struct vfiomap_device *dev;
 	int id;
@@ -376,6 +402,7 @@ int main(void)
 	tcase_add_loop_test(tc, cached_region_info, 0, nr_modes);
 	tcase_add_loop_test(tc, region_io, 0, nr_modes);
 	tcase_add_loop_test(tc, edu_through_library, 0, nr_modes);
+	tcase_add_loop_test(tc, adopt_vmm_fd, 0, nr_modes);
 	if (stock) {
 		tcase_add_loop_test(tc, stock_plain_maps_work_wc_fails, 0, nr_modes);
 		tcase_add_loop_test(tc, stock_sysfs_wc_fallback, 0, nr_modes);
