@@ -19,8 +19,8 @@ patched-noiommu   patched  noiommu  64M      -         vmtest.stress=10
 patched-iommu     patched  iommu    64M      -         vmtest.stress=10
 stock-noiommu     stock    noiommu  64M      -         -
 stock-iommu       stock    iommu    64M      -         -
-debug-noiommu     debug    noiommu  64M      -         vmtest.stress=30
-debug-iommu       debug    iommu    64M      -         vmtest.stress=30
+debug-noiommu     debug    noiommu  64M      -         vmtest.stress=30,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300
+debug-iommu       debug    iommu    64M      -         vmtest.stress=30,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300
 "
 wanted=${VMTEST_SUITES:-$(echo "$suites_table" | awk 'NF {print $1}')}
 
@@ -86,7 +86,7 @@ for name in $wanted; do
 	      --name "$name" --kernel-variant "$variant" --ivshmem-size "$size"
 	      --log "$logdir/$name.log" --results "$logdir/$name.results")
 	if [ "$progs" = - ]; then args+=(--run "$run_list"); else args+=(--run "$progs"); fi
-	[ "$params" = - ] || args+=(--append "$params")
+	[ "$params" = - ] || args+=(--append "${params//,/ }")
 	# the debug kernel (KASAN, lockdep) is several times slower under TCG
 	[ "$variant" = debug ] && args+=(--timeout 1800)
 	"$here/run-vm.sh" "${args[@]}"

@@ -16,6 +16,12 @@ arg() { # value of a vmtest.X= kernel parameter
 VMTEST_MACHINE=$(arg machine)
 VMTEST_KERNEL=$(arg kernel)
 export VMTEST_MACHINE VMTEST_KERNEL
+# Check's per-test timeouts assume native speed; TCG is slower, and the
+# debug kernel (KASAN, lockdep) several times slower again.
+CK_DEFAULT_TIMEOUT=120
+CK_TIMEOUT_MULTIPLIER=1
+[ "$VMTEST_KERNEL" = debug ] && CK_TIMEOUT_MULTIPLIER=10
+export CK_DEFAULT_TIMEOUT CK_TIMEOUT_MULTIPLIER
 
 for d in /sys/bus/pci/devices/*; do
 	id="$(cat "$d/vendor"):$(cat "$d/device")"
