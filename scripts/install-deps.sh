@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=(
 	# library, tools, unit tests
 	build-essential meson ninja-build pkg-config check libsubunit-dev
-	libpci-dev pciutils pci.ids valgrind clang
+	libpci-dev pciutils pci.ids valgrind clang libclang-rt-14-dev file
 	# kernel build (tests/vm/kernel.sh, tests/kernel/check-series.sh)
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	python3
