@@ -273,6 +273,31 @@ START_TEST(adopt_vmm_fd)
 }
 END_TEST
 
+/* API misuse: the fd under an adopted device was closed by its owner. */
+START_TEST(closed_device_fails_cleanly)
+{
+	struct vmt_dev raw;
+	struct vfiomap_device *dev;
+	const struct vfiomap_region *r;
+	struct vfiomap_mapping *m;
+	uint64_t c;
+	uint8_t b[4];
+	char edu[32];
+
+	ck_assert_int_eq(vmt_find_device(0x1234, 0x11e8, edu), 0);
+	ck_assert_int_eq(vmt_open(edu, modes[_i], &raw), 0);
+	ck_assert_int_eq(vfiomap_device_adopt(raw.fd, 0, &dev), 0);
+	vmt_close(&raw);		/* the owner closes everything */
+	ck_assert_int_eq(vfiomap_region_get(dev, 0, &r), -EBADF);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000, 0, &c), -EBADF);
+	ck_assert_int_lt(vfiomap_cookie_supported(dev), 0);
+	ck_assert_int_lt(vfiomap_map_region(dev, 0, 0, &m), 0);
+	ck_assert_int_lt(vfiomap_region_read(dev, 0, 0, b, 4), 0);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "Bad file descriptor"));
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 struct conc {
 	struct vfiomap_device *dev;
 	int id;
@@ -403,6 +428,7 @@ int main(void)
 	tcase_add_loop_test(tc, region_io, 0, nr_modes);
 	tcase_add_loop_test(tc, edu_through_library, 0, nr_modes);
 	tcase_add_loop_test(tc, adopt_vmm_fd, 0, nr_modes);
+	tcase_add_loop_test(tc, closed_device_fails_cleanly, 0, nr_modes);
 	if (stock) {
 		tcase_add_loop_test(tc, stock_plain_maps_work_wc_fails, 0, nr_modes);
 		tcase_add_loop_test(tc, stock_sysfs_wc_fallback, 0, nr_modes);
