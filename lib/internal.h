@@ -105,6 +105,10 @@ struct vfiomap_device {
 };
 
 int vfiomap_device_info_locked(struct vfiomap_device *dev);
+
+/* handles.c: live-handle registry */
+int vfiomap_handle_add(const void *h);
+bool vfiomap_handle_take(const void *h);
 bool vfiomap_device_valid(const struct vfiomap_device *dev);
 
 #endif

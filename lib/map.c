@@ -49,12 +49,15 @@ static struct vfiomap_mapping *mapping_new(struct vfiomap_device *dev)
 	return m;
 }
 
-static void mapping_link(struct vfiomap_mapping *m)
+static int mapping_link(struct vfiomap_mapping *m)
 {
+	if (vfiomap_handle_add(m))
+		return vfiomap_err(-ENOMEM, "out of memory");
 	pthread_mutex_lock(&m->dev->lock);
 	m->next = m->dev->mappings;
 	m->dev->mappings = m;
 	pthread_mutex_unlock(&m->dev->lock);
+	return 0;
 }
 
 VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index,
@@ -118,7 +121,9 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 	}
 	m->addr = m->span = base;
 	m->size = m->span_len = span;
-	mapping_link(m);
+	ret = mapping_link(m);
+	if (ret)
+		goto fail;
 	*out = m;
 	return 0;
 fail:
@@ -208,11 +213,15 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 		if (ret == -EOPNOTSUPP && (attrs & VFIOMAP_ATTR_WC) &&
 		    (dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK)) {
 			ret = map_sysfs_wc(dev, index, offset, size, m);
+			if (!ret) {
+				ret = mapping_link(m);
+				if (ret)
+					munmap(m->span, m->span_len);
+			}
 			if (ret) {
 				free(m);
 				return ret;
 			}
-			mapping_link(m);
 			*out = m;
 			return 0;
 		}
@@ -239,7 +248,11 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 	}
 	m->addr = m->span = base;
 	m->size = m->span_len = size;
-	mapping_link(m);
+	ret = mapping_link(m);
+	if (ret) {
+		munmap(base, size);
+		goto fail;
+	}
 	*out = m;
 	return 0;
 fail:
@@ -258,6 +271,8 @@ VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 
 	if (!m)
 		return 0;
+	if (!vfiomap_handle_take(m))
+		return vfiomap_err(-EINVAL, "vfiomap_unmap: not a live mapping (unmapped twice?)");
 	dev = m->dev;
 	pthread_mutex_lock(&dev->lock);
 	for (pp = &dev->mappings; *pp; pp = &(*pp)->next) {
