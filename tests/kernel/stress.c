@@ -30,6 +30,7 @@
 #include <linux/pci_regs.h>
 #include "vfio_mmap_cookie.h"
 #include "vmtest.h"
+#include "ck_run.h"
 
 #define PG 4096UL
 #define WORKERS 4
@@ -282,8 +283,6 @@ int main(void)
 	const char *k = getenv("VMTEST_KERNEL");
 	Suite *s = suite_create("stress");
 	TCase *tc = tcase_create("stress");
-	SRunner *sr;
-	int failed;
 
 	if (k && !strcmp(k, "stock")) {
 		printf("stress: needs the cookie uAPI; nothing to do on the stock kernel\n");
@@ -292,9 +291,5 @@ int main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, concurrent_stress);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(s);
 }

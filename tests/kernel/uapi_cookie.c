@@ -28,6 +28,7 @@
 #include "vfio_mmap_cookie.h"
 #include "vmtest.h"
 #include "bad_input_table.h"
+#include "ck_run.h"
 
 #define PG 4096UL
 #define IVSHMEM_VENDOR 0x1af4
@@ -924,17 +925,11 @@ int main(void)
 {
 	const char *k = getenv("VMTEST_KERNEL");
 	bool stock = k && !strcmp(k, "stock");
-	SRunner *sr;
-	int failed;
 
 	nr_modes = vmt_modes_available(modes);
 	if (nr_modes <= 0) {
 		fprintf(stderr, "no VFIO open mode available\n");
 		return 1;
 	}
-	sr = srunner_create(stock ? stock_suite() : patched_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(stock ? stock_suite() : patched_suite());
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "internal.h"
+#include "ck_run.h"
 
 #define K 1024ULL
 #define M (1024ULL * K)
@@ -96,8 +97,6 @@ int main(void)
 {
 	Suite *s = suite_create("align");
 	TCase *tc = tcase_create("helpers");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, huge_align_by_size);
 	tcase_add_test(tc, huge_align_capped_at_1g);
@@ -108,9 +107,5 @@ int main(void)
 	tcase_add_test(tc, check_range);
 	tcase_add_test(tc, area_containing);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(s);
 }

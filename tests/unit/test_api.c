@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <libvfiomap/libvfiomap.h>
+#include "ck_run.h"
 
 START_TEST(null_arguments)
 {
@@ -143,8 +144,6 @@ int main(void)
 {
 	Suite *s = suite_create("api");
 	TCase *tc = tcase_create("misuse");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, null_arguments);
 	tcase_add_test(tc, bad_options);
@@ -153,9 +152,5 @@ int main(void)
 	tcase_add_test(tc, log_callback);
 	tcase_add_test(tc, huge_align_exported);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ck_run.h"
 
 #define BASE sizeof(struct vfio_region_info)
 
@@ -253,8 +254,6 @@ int main(void)
 {
 	Suite *s = suite_create("caps");
 	TCase *tc = tcase_create("parser");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, valid_chain);
 	tcase_add_test(tc, no_caps);
@@ -273,9 +272,5 @@ int main(void)
 	tcase_add_test(tc, area_wraps);
 	tcase_add_test(tc, long_chain_bounded);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "ck_run.h"
 
 static const char *root = FIXTURES "/sysfs";
 static const char *devroot = FIXTURES "/dev";
@@ -129,8 +130,6 @@ int main(void)
 {
 	Suite *s = suite_create("sysfs");
 	TCase *tc = tcase_create("discovery");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, parse_bdf);
 	tcase_add_test(tc, driver_group_cdev);
@@ -138,9 +137,5 @@ int main(void)
 	tcase_add_test(tc, open_errors);
 	tcase_add_test(tc, open_fake_nodes_fail_cleanly);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(s);
 }

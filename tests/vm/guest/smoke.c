@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "vmtest.h"
+#include "ck_run.h"
 
 static enum vmt_mode modes[3];
 static int nr_modes;
@@ -73,16 +74,10 @@ int main(void)
 {
 	Suite *s = suite_create("smoke");
 	TCase *tc = tcase_create("smoke");
-	SRunner *sr;
-	int failed;
 
 	nr_modes = vmt_modes_available(modes);
 	tcase_add_loop_test(tc, ivshmem_bar2, 0, nr_modes);
 	tcase_add_loop_test(tc, edu_bar0, 0, nr_modes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return ck_run(s);
 }
