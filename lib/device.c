@@ -15,28 +15,7 @@
 
 #include "internal.h"
 
-/* iommufd cdev uAPI (Linux 6.6+), for older system headers. */
-#ifndef VFIO_DEVICE_BIND_IOMMUFD
-struct vfio_device_bind_iommufd {
-	__u32 argsz;
-	__u32 flags;
-	__s32 iommufd;
-	__u32 out_devid;
-};
-#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
-struct vfio_device_attach_iommufd_pt {
-	__u32 argsz;
-	__u32 flags;
-	__u32 pt_id;
-};
-#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
-#endif
-struct vfiomap_ioas_alloc {
-	__u32 size;
-	__u32 flags;
-	__u32 out_ioas_id;
-};
-#define VFIOMAP_IOMMU_IOAS_ALLOC _IO(';', 0x81)
+#include "uapi/vfio_iommufd_cdev.h"
 
 #ifdef HAVE_LIBPCI
 static _Thread_local jmp_buf pci_jmp;
@@ -113,7 +92,7 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
-	struct vfiomap_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
 	char name[64], path[512];
 	int ret;
 
@@ -135,7 +114,7 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 	if (ret)
 		return vfiomap_err(ret, "VFIO_DEVICE_BIND_IOMMUFD on %s: %s", dev->bdf,
 				   strerror(-ret));
-	ret = vfiomap_ioctl(dev, dev->container, VFIOMAP_IOMMU_IOAS_ALLOC, &ioas);
+	ret = vfiomap_ioctl(dev, dev->container, IOMMU_IOAS_ALLOC, &ioas);
 	if (ret)
 		return vfiomap_err(ret, "IOMMU_IOAS_ALLOC: %s", strerror(-ret));
 	at.pt_id = ioas.out_ioas_id;

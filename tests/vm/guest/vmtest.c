@@ -10,28 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* iommufd cdev uAPI (Linux 6.6+); Debian 12's headers predate it. */
-#ifndef VFIO_DEVICE_BIND_IOMMUFD
-struct vfio_device_bind_iommufd {
-	uint32_t argsz;
-	uint32_t flags;
-	int32_t iommufd;
-	uint32_t out_devid;
-};
-#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
-struct vfio_device_attach_iommufd_pt {
-	uint32_t argsz;
-	uint32_t flags;
-	uint32_t pt_id;
-};
-#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
-#endif
-struct vmt_iommu_ioas_alloc {
-	uint32_t size;
-	uint32_t flags;
-	uint32_t out_ioas_id;
-};
-#define VMT_IOMMU_IOAS_ALLOC _IO(';', 0x81)
+#include "vfio_iommufd_cdev.h"
 
 const char *vmt_mode_name(enum vmt_mode mode)
 {
@@ -131,7 +110,7 @@ static int open_cdev(const char *bdf, struct vmt_dev *d)
 	char path[256], node[300] = "";
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
-	struct vmt_iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
 	struct dirent *e;
 	DIR *dir;
 
@@ -154,7 +133,7 @@ static int open_cdev(const char *bdf, struct vmt_dev *d)
 	bind.iommufd = d->container;
 	if (ioctl(d->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
 		return -errno;
-	if (ioctl(d->container, VMT_IOMMU_IOAS_ALLOC, &ioas))
+	if (ioctl(d->container, IOMMU_IOAS_ALLOC, &ioas))
 		return -errno;
 	at.pt_id = ioas.out_ioas_id;
 	if (ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
