@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A fake VFIO kernel for host unit tests.  The test programs that use it
+ * link the library without lib/ioctl.c; fake_vfio.c provides the library's
+ * one ioctl entry point instead and answers the VFIO/iommufd requests from
+ * the table below.  The "device" is a memfd: region i lives at file offset
+ * i << 28, cookies from 1 << 36, so every mmap the library makes is a real
+ * mmap of real pages.  A temporary sysfs and /dev tree lets
+ * vfiomap_device_open() run its whole path.
+ */
+#ifndef FAKE_VFIO_H
+#define FAKE_VFIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define FAKE_REGION_SHIFT	28
+#define FAKE_COOKIE_BASE	(1ULL << 36)
+#define FAKE_MAX_REGIONS	16
+#define FAKE_MAX_COOKIES	64
+
+struct fake_region {
+	uint32_t flags;		/* VFIO_REGION_INFO_FLAG_* (CAPS is added when caps_len) */
+	uint64_t size;
+	uint8_t caps[512];	/* capability chain, placed right after the info */
+	size_t caps_len;
+	uint32_t argsz;		/* nonzero: always report this argsz */
+	int err;		/* nonzero: GET_REGION_INFO fails with -err */
+};
+
+struct fake_cookie {
+	uint64_t cookie;
+	uint32_t region, attrs;
+	uint64_t offset, size;
+};
+
+struct fake_vfio {
+	int memfd;			/* the device */
+	uint32_t num_regions;
+	struct fake_region regions[FAKE_MAX_REGIONS];
+	bool cookie_uapi;		/* false: a stock kernel (ENOTTY) */
+	int cookie_err;			/* nonzero: cookie creation fails with -err */
+	struct fake_cookie cookies[FAKE_MAX_COOKIES];
+	unsigned int nr_cookies;
+	uint64_t next_cookie;
+	/* what the library asked */
+	unsigned int nr_ioctls, nr_bind, nr_ioas_alloc, nr_attach, nr_set_iommu;
+	int32_t bind_iommufd;
+	/* called before each request; nonzero return fails it with that value */
+	int (*hook)(unsigned long req, void *arg);
+};
+
+extern struct fake_vfio fake;
+
+/*
+ * A PCI-like device: BAR0 16 KiB non-prefetchable memory (rw, mmap), BAR2
+ * 2 MiB (rw, mmap), BAR4 256-byte I/O ports (rw, no mmap), ROM 64 KiB
+ * (read), config 256 bytes (rw), cookie uAPI present.  BAR flags in the
+ * config space: BAR0 32-bit memory, BAR2 64-bit prefetchable, BAR4 I/O.
+ */
+void fake_reset(void);
+/* Device fd of the fake, adopted (a dup of the memfd). */
+struct vfiomap_device *fake_adopt(void);
+/* Bytes at region @index, @off of the fake device (0 or -1). */
+int fake_pread(uint32_t index, uint64_t off, void *buf, size_t len);
+
+/* Sparse-mmap capability with @n areas (offset, size pairs). */
+void fake_set_sparse(uint32_t index, uint32_t n, const uint64_t *areas);
+
+/*
+ * A temporary sysfs + /dev tree for one device @bdf bound to vfio-pci in
+ * IOMMU group 7: /dev/vfio/7 and /dev/vfio/vfio exist; @cdev (or NULL)
+ * names its cdev ("vfio0", "noiommu-vfio1"); /dev/iommu exists when
+ * @iommufd; resource2_wc is a 2 MiB file.
+ */
+struct fake_tree {
+	char root[128];
+	char sysfs[160];
+	char dev[160];
+};
+void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,
+		      bool iommufd);
+void fake_tree_destroy(struct fake_tree *t);
+
+#endif

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Region lookups, mapping, cookies and close against the fake VFIO kernel
+ * (tests/unit/fake_vfio.c): the map paths run for real on a memfd.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fake_vfio.h"
+#include "ck_run.h"
+
+/* Permissions of the mapping holding @p in /proc/self/maps ("" if none). */
+static const char *perms_at(const void *p)
+{
+	static char perms[8];
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, hi;
+
+	perms[0] = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 &&
+		    (uintptr_t)p >= lo && (uintptr_t)p < hi)
+			break;
+		else
+			perms[0] = 0;
+	if (f)
+		fclose(f);
+	return perms;
+}
+
+static void setup(void)
+{
+	fake_reset();
+}
+
+START_TEST(region_info_cached)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	const struct vfiomap_region *r, *r2;
+	uint64_t before;
+
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
+	ck_assert_uint_eq(r->offset, 2ULL << FAKE_REGION_SHIFT);
+	ck_assert_uint_eq(r->size, 2 << 20);
+	before = vfiomap_device_ioctl_count(dev);
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r2), 0);
+	ck_assert_ptr_eq(r, r2);
+	ck_assert_uint_eq(vfiomap_device_ioctl_count(dev), before);
+	ck_assert_int_eq(vfiomap_region_get(dev, 99, &r2), -EINVAL);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(map_region_reaches_the_device)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m;
+	volatile uint32_t *p;
+	uint32_t v = 0;
+
+	ck_assert_int_eq(vfiomap_map_region(dev, 2, 0, &m), 0);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_uint_eq(vfiomap_mapping_size(m), 2 << 20);
+	ck_assert_uint_eq((uintptr_t)p % (2 << 20), 0);		/* huge-aligned */
+	ck_assert_uint_eq(vfiomap_mapping_cookie(m), 0);
+	p[0x1000 / 4] = 0xc0ffee;
+	ck_assert_int_eq(fake_pread(2, 0x1000, &v, 4), 0);
+	ck_assert_uint_eq(v, 0xc0ffee);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_str_eq(perms_at((const void *)p), "");
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(map_range_through_a_cookie)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m;
+	volatile uint8_t *p;
+	uint8_t b = 0;
+
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x10000, 0x10000, VFIOMAP_ATTR_WC, 0, &m), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 1);
+	ck_assert_uint_eq(fake.cookies[0].region, 2);
+	ck_assert_uint_eq(fake.cookies[0].offset, 0x10000);
+	ck_assert_uint_eq(fake.cookies[0].size, 0x10000);
+	ck_assert_uint_eq(fake.cookies[0].attrs, VFIO_MMAP_ATTR_WC);
+	ck_assert_uint_eq(vfiomap_mapping_cookie(m), fake.cookies[0].cookie);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_uint_eq((uintptr_t)p % 0x10000, 0);
+	p[5] = 0x5a;
+	ck_assert_int_eq(pread(fake.memfd, &b, 1, (off_t)fake.cookies[0].cookie + 5), 1);
+	ck_assert_uint_eq(b, 0x5a);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 0);		/* the cookie went with it */
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+START_TEST(close_unmaps_and_destroys_leftovers)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m[3];
+	void *addr[3];
+	uint64_t c;
+
+	ck_assert_int_eq(vfiomap_map_region(dev, 0, 0, &m[0]), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, 0, 0, &m[1]), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x2000, 0x2000, VFIOMAP_ATTR_WC, 0, &m[2]), 0);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0x4000, 0x1000, 0, &c), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 2);
+	for (int i = 0; i < 3; i++) {
+		addr[i] = vfiomap_mapping_addr(m[i]);
+		ck_assert_str_eq(perms_at(addr[i]), "rw-s");
+	}
+	vfiomap_device_close(dev);
+	ck_assert_uint_eq(fake.nr_cookies, 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_str_eq(perms_at(addr[i]), "");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("map");
+	TCase *tc = tcase_create("fake-kernel");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, region_info_cached);
+	tcase_add_test(tc, map_region_reaches_the_device);
+	tcase_add_test(tc, map_range_through_a_cookie);
+	tcase_add_test(tc, close_unmaps_and_destroys_leftovers);
+	suite_add_tcase(s, tc);
+	return ck_run(s);
+}
