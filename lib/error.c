@@ -45,6 +45,31 @@ int vfiomap_err(int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * Put @fmt before the calling thread's current message and report the
+ * result like vfiomap_err().  The old message is copied out first, so it
+ * is never both read and written by one vsnprintf (@fmt's arguments must
+ * not point into it: pass context, not vfiomap_strerror()).
+ */
+int vfiomap_err_prefix(int err, const char *fmt, ...)
+{
+	char inner[sizeof(last_error)];
+	size_t n, m;
+	va_list ap;
+
+	memcpy(inner, last_error, sizeof(inner));
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	/* append the old message; a too long one loses its tail */
+	n = strlen(last_error);
+	m = strnlen(inner, sizeof(last_error) - 1 - n);
+	memcpy(last_error + n, inner, m);
+	last_error[n + m] = 0;
+	emit(VFIOMAP_LOG_ERROR, last_error);
+	return err;
+}
+
 void vfiomap_debug(const char *fmt, ...)
 {
 	char buf[512];

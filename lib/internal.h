@@ -21,6 +21,9 @@
 /* error.c */
 int vfiomap_err(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same, with @fmt put before the thread's current message. */
+int vfiomap_err_prefix(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void vfiomap_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ioctl.c: every ioctl of the library goes through here */

@@ -35,9 +35,11 @@ static int fetch(struct vfiomap_device *dev, uint32_t index,
 			return 0;
 		}
 		if (ri->argsz > (1u << 20)) {
+			uint32_t want = ri->argsz;
+
 			free(ri);
 			return vfiomap_err(-EPROTO, "region %u: absurd argsz %u", index,
-					   argsz);
+					   want);
 		}
 		argsz = ri->argsz;
 	}
@@ -60,7 +62,7 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 					 &caps);
 		if (ret) {
 			free(ri);
-			return vfiomap_err(ret, "region %u: %s", index, vfiomap_strerror());
+			return vfiomap_err_prefix(ret, "region %u: ", index);
 		}
 	}
 	slot->region.index = index;
