@@ -84,10 +84,10 @@ VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
 				   (unsigned long long)size, attrs, strerror(-ret));
 	}
 	node->cookie = mc.cookie;
-	pthread_mutex_lock(&dev->lock);
+	vfiomap_dev_lock(dev);
 	node->next = dev->cookies;
 	dev->cookies = node;
-	pthread_mutex_unlock(&dev->lock);
+	vfiomap_dev_unlock(dev);
 	*cookie = mc.cookie;
 	vfiomap_debug("cookie 0x%llx for region %u 0x%llx+0x%llx attrs 0x%x",
 		      (unsigned long long)mc.cookie, region,
@@ -104,7 +104,7 @@ VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t c
 	if (!vfiomap_device_valid(dev))
 		return vfiomap_err(-EINVAL, "vfiomap_cookie_destroy: device is NULL");
 	ret = feature(dev, VFIO_DEVICE_FEATURE_SET, &mc);
-	pthread_mutex_lock(&dev->lock);
+	vfiomap_dev_lock(dev);
 	for (pp = &dev->cookies; *pp; pp = &(*pp)->next) {
 		if ((*pp)->cookie == cookie) {
 			n = *pp;
@@ -112,7 +112,7 @@ VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t c
 			break;
 		}
 	}
-	pthread_mutex_unlock(&dev->lock);
+	vfiomap_dev_unlock(dev);
 	free(n);
 	if (ret == -ENOTTY)
 		return vfiomap_err(-EOPNOTSUPP, "%s", stock_msg);

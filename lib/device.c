@@ -275,10 +275,12 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 
 		ret = -ENOENT;
 		if (!vfiomap_sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name))) {
+			/* a failure here is not the call's: logged at DEBUG */
+			vfiomap_attempt_begin();
 			ret = open_cdev(dev, devroot);
+			vfiomap_attempt_end();
 			if (ret) {
-				vfiomap_debug("%s: cdev open failed (%s), trying the group",
-					      dev->bdf, vfiomap_strerror());
+				vfiomap_info("%s: cdev open failed, trying the group", dev->bdf);
 				close_fds(dev);
 			}
 		}
@@ -382,6 +384,18 @@ VFIOMAP_EXPORT const char *vfiomap_device_bdf(const struct vfiomap_device *dev)
 	return dev && dev->bdf[0] ? dev->bdf : NULL;
 }
 
+void vfiomap_dev_lock(struct vfiomap_device *dev)
+{
+	pthread_mutex_lock(&dev->lock);
+	vfiomap_log_hold();
+}
+
+void vfiomap_dev_unlock(struct vfiomap_device *dev)
+{
+	pthread_mutex_unlock(&dev->lock);
+	vfiomap_log_release();
+}
+
 int vfiomap_device_info_locked(struct vfiomap_device *dev)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
@@ -406,11 +420,11 @@ VFIOMAP_EXPORT int vfiomap_device_get_info(struct vfiomap_device *dev,
 
 	if (!vfiomap_device_valid(dev) || !info)
 		return vfiomap_err(-EINVAL, "vfiomap_device_get_info: NULL argument");
-	pthread_mutex_lock(&dev->lock);
+	vfiomap_dev_lock(dev);
 	ret = vfiomap_device_info_locked(dev);
 	if (!ret)
 		*info = dev->info;
-	pthread_mutex_unlock(&dev->lock);
+	vfiomap_dev_unlock(dev);
 	return ret;
 }
 

@@ -1,15 +1,39 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Per-thread messages and the log callback.
+ *
+ * The callback never runs with a device lock held: while a thread holds
+ * one (vfiomap_dev_lock() calls vfiomap_log_hold()), its messages are
+ * queued, and delivered when it lets go of the last one.  Inside an attempt whose failure the caller
+ * handles (AUTO's cdev try, the cookie before the sysfs WC fallback),
+ * failures are logged at DEBUG; vfiomap_err_report() logs the message at
+ * ERROR if the attempt's failure becomes the call's.
+ */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-static _Thread_local char last_error[512];
+#define MSG_LEN		512
+#define MAX_PENDING	4
+
+struct pending {
+	enum vfiomap_log_level level;
+	char msg[MSG_LEN];
+};
+
+static _Thread_local char last_error[MSG_LEN];
+static _Thread_local unsigned int locks_held, attempts;
+static _Thread_local struct pending pending[MAX_PENDING];
+static _Thread_local unsigned int nr_pending;
+
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static vfiomap_log_fn log_fn;
+static vfiomap_log_fn log_fn;		/* with log_ctx, under log_lock */
 static void *log_ctx;
+static atomic_bool have_log_fn;		/* fast check without the lock */
 
 static bool env_debug(void)
 {
@@ -18,8 +42,23 @@ static bool env_debug(void)
 	return v && *v && strcmp(v, "0");
 }
 
-static void emit(enum vfiomap_log_level level, const char *msg)
+static bool logging(void)
 {
+	return atomic_load_explicit(&have_log_fn, memory_order_relaxed) || env_debug();
+}
+
+static const char *level_prefix(enum vfiomap_log_level level)
+{
+	switch (level) {
+	case VFIOMAP_LOG_DEBUG: return "debug: ";
+	case VFIOMAP_LOG_INFO: return "info: ";
+	default: return "";
+	}
+}
+
+static void deliver(enum vfiomap_log_level level, const char *msg)
+{
+	char copy[MSG_LEN];	/* the callback may fail a call: last_error changes */
 	vfiomap_log_fn fn;
 	void *ctx;
 
@@ -27,11 +66,65 @@ static void emit(enum vfiomap_log_level level, const char *msg)
 	fn = log_fn;
 	ctx = log_ctx;
 	pthread_mutex_unlock(&log_lock);
+	snprintf(copy, sizeof(copy), "%s", msg);
 	if (fn)
-		fn(level, msg, ctx);
+		fn(level, copy, ctx);
 	else if (env_debug())
-		fprintf(stderr, "libvfiomap: %s%s\n",
-			level == VFIOMAP_LOG_DEBUG ? "debug: " : "", msg);
+		fprintf(stderr, "libvfiomap: %s%s\n", level_prefix(level), copy);
+}
+
+static void emit(enum vfiomap_log_level level, const char *msg)
+{
+	if (level == VFIOMAP_LOG_ERROR && attempts)
+		level = VFIOMAP_LOG_DEBUG;
+	if (!logging())
+		return;
+	if (!locks_held) {
+		deliver(level, msg);
+		return;
+	}
+	if (nr_pending == MAX_PENDING) {	/* keep the newest */
+		memmove(&pending[0], &pending[1], sizeof(pending[0]) * (MAX_PENDING - 1));
+		nr_pending--;
+	}
+	pending[nr_pending].level = level;
+	snprintf(pending[nr_pending].msg, MSG_LEN, "%s", msg);
+	nr_pending++;
+}
+
+void vfiomap_log_hold(void)
+{
+	locks_held++;
+}
+
+void vfiomap_log_release(void)
+{
+	struct pending out[MAX_PENDING];
+	unsigned int n = nr_pending;
+
+	if (--locks_held || !n)
+		return;
+	/* take the queue first: a callback may lock and release again */
+	memcpy(out, pending, n * sizeof(out[0]));
+	nr_pending = 0;
+	for (unsigned int i = 0; i < n; i++)
+		deliver(out[i].level, out[i].msg);
+}
+
+void vfiomap_attempt_begin(void)
+{
+	attempts++;
+}
+
+void vfiomap_attempt_end(void)
+{
+	attempts--;
+}
+
+int vfiomap_err_report(int err)
+{
+	emit(VFIOMAP_LOG_ERROR, last_error);
+	return err;
 }
 
 int vfiomap_err(int err, const char *fmt, ...)
@@ -70,17 +163,32 @@ int vfiomap_err_prefix(int err, const char *fmt, ...)
 	return err;
 }
 
+static void vlog(enum vfiomap_log_level level, const char *fmt, va_list ap)
+{
+	char buf[MSG_LEN];
+
+	if (!logging())
+		return;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	emit(level, buf);
+}
+
 void vfiomap_debug(const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
-	if (!log_fn && !env_debug())
-		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vlog(VFIOMAP_LOG_DEBUG, fmt, ap);
 	va_end(ap);
-	emit(VFIOMAP_LOG_DEBUG, buf);
+}
+
+void vfiomap_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(VFIOMAP_LOG_INFO, fmt, ap);
+	va_end(ap);
 }
 
 VFIOMAP_EXPORT const char *vfiomap_strerror(void)
@@ -93,5 +201,6 @@ VFIOMAP_EXPORT void vfiomap_set_log_fn(vfiomap_log_fn fn, void *ctx)
 	pthread_mutex_lock(&log_lock);
 	log_fn = fn;
 	log_ctx = ctx;
+	atomic_store(&have_log_fn, fn != NULL);
 	pthread_mutex_unlock(&log_lock);
 }

@@ -25,6 +25,17 @@ int vfiomap_err(int err, const char *fmt, ...)
 int vfiomap_err_prefix(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void vfiomap_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vfiomap_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Failures inside begin/end are logged at DEBUG (the caller handles them);
+ * vfiomap_err_report() logs the thread's message at ERROR and returns @err.
+ */
+void vfiomap_attempt_begin(void);
+void vfiomap_attempt_end(void);
+int vfiomap_err_report(int err);
+/* Messages logged between hold and release wait for the last release. */
+void vfiomap_log_hold(void);
+void vfiomap_log_release(void);
 
 /* ioctl.c: every ioctl of the library goes through here */
 int vfiomap_ioctl(struct vfiomap_device *dev, int fd, unsigned long req,
@@ -108,6 +119,9 @@ struct vfiomap_device {
 };
 
 int vfiomap_device_info_locked(struct vfiomap_device *dev);
+/* dev->lock; the log callback is never called while a thread holds it */
+void vfiomap_dev_lock(struct vfiomap_device *dev);
+void vfiomap_dev_unlock(struct vfiomap_device *dev);
 
 /* handles.c: live-handle registry */
 int vfiomap_handle_add(const void *h);

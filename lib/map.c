@@ -53,10 +53,10 @@ static int mapping_link(struct vfiomap_mapping *m)
 {
 	if (vfiomap_handle_add(m))
 		return vfiomap_err(-ENOMEM, "out of memory");
-	pthread_mutex_lock(&m->dev->lock);
+	vfiomap_dev_lock(m->dev);
 	m->next = m->dev->mappings;
 	m->dev->mappings = m;
-	pthread_mutex_unlock(&m->dev->lock);
+	vfiomap_dev_unlock(m->dev);
 	return 0;
 }
 
@@ -209,9 +209,20 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 	if (!attrs) {
 		file_off = r->offset + offset;
 	} else {
+		bool fallback = (attrs & VFIOMAP_ATTR_WC) &&
+				(dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+
+		/* with a fallback, a stock kernel's refusal is not an error */
+		if (fallback)
+			vfiomap_attempt_begin();
 		ret = vfiomap_cookie_create(dev, index, offset, size, attrs, &cookie);
-		if (ret == -EOPNOTSUPP && (attrs & VFIOMAP_ATTR_WC) &&
-		    (dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK)) {
+		if (fallback)
+			vfiomap_attempt_end();
+		if (ret && ret != -EOPNOTSUPP && fallback)
+			vfiomap_err_report(ret);
+		if (ret == -EOPNOTSUPP && fallback) {
+			vfiomap_info("%s: no mmap-cookie uAPI, mapping sysfs resource%u_wc",
+				     dev->bdf, index);
 			ret = map_sysfs_wc(dev, index, offset, size, m);
 			if (!ret) {
 				ret = mapping_link(m);
@@ -274,7 +285,7 @@ VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 	if (!vfiomap_handle_take(m))
 		return vfiomap_err(-EINVAL, "vfiomap_unmap: not a live mapping (unmapped twice?)");
 	dev = m->dev;
-	pthread_mutex_lock(&dev->lock);
+	vfiomap_dev_lock(dev);
 	for (pp = &dev->mappings; *pp; pp = &(*pp)->next) {
 		if (*pp == m) {
 			*pp = m->next;
@@ -282,7 +293,7 @@ VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&dev->lock);
+	vfiomap_dev_unlock(dev);
 	if (!found)
 		return vfiomap_err(-EINVAL, "vfiomap_unmap: not a live mapping");
 	if (munmap(m->span, m->span_len))

@@ -103,7 +103,7 @@ VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index
 	}
 
 	*out = NULL;
-	pthread_mutex_lock(&dev->lock);
+	vfiomap_dev_lock(dev);
 	ret = vfiomap_device_info_locked(dev);
 	if (ret)
 		goto out;
@@ -130,6 +130,6 @@ VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index
 	if (!ret)
 		*out = &slots[index].region;
 out:
-	pthread_mutex_unlock(&dev->lock);
+	vfiomap_dev_unlock(dev);
 	return ret;
 }

@@ -19,9 +19,19 @@
 extern "C" {
 #endif
 
+/**
+ * enum vfiomap_log_level - what a log message reports
+ * @VFIOMAP_LOG_ERROR: a call failed; the message is the one
+ *	vfiomap_strerror() returns
+ * @VFIOMAP_LOG_DEBUG: a debug event, or a failed attempt the library
+ *	recovered from (AUTO's cdev try, the cookie before the sysfs
+ *	write-combining fallback): the call itself may still succeed
+ * @VFIOMAP_LOG_INFO: a fallback was taken
+ */
 enum vfiomap_log_level {
 	VFIOMAP_LOG_ERROR = 0,
 	VFIOMAP_LOG_DEBUG = 1,
+	VFIOMAP_LOG_INFO = 2,
 };
 
 typedef void (*vfiomap_log_fn)(enum vfiomap_log_level level, const char *msg,
@@ -41,7 +51,10 @@ const char *vfiomap_strerror(void);
  * @ctx: passed back to @fn
  *
  * The callback is process-wide and may be called from any thread that
- * uses the library.
+ * uses the library.  It is never called with a library lock held, so it
+ * may call back into the library (even on the device that logged).  A
+ * successful call logs no VFIOMAP_LOG_ERROR message.  @msg is valid only
+ * during the callback.
  *
  * Return: nothing.
  */
