@@ -34,7 +34,7 @@ static __attribute__((noreturn)) void pci_fatal(char *msg, ...)
 
 bool vfiomap_device_valid(const struct vfiomap_device *dev)
 {
-	return dev && dev->fd >= 0;
+	return dev != NULL;
 }
 
 static struct vfiomap_device *device_alloc(void)
@@ -290,10 +290,6 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 	}
 	if (ret)
 		goto fail;
-	if (vfiomap_handle_add(dev)) {
-		ret = vfiomap_err(-ENOMEM, "out of memory");
-		goto fail;
-	}
 	vfiomap_debug("%s opened (mode %d, fd %d)", dev->bdf, (int)dev->mode, dev->fd);
 	*out = dev;
 	return 0;
@@ -336,11 +332,6 @@ VFIOMAP_EXPORT int vfiomap_device_adopt(int device_fd, uint32_t flags,
 	dev->info.num_regions = info.num_regions;
 	dev->info.num_irqs = info.num_irqs;
 	dev->info_valid = true;
-	if (vfiomap_handle_add(dev)) {
-		dev->own_fd = false;
-		device_free(dev);
-		return vfiomap_err(-ENOMEM, "out of memory");
-	}
 	*out = dev;
 	return 0;
 }
@@ -349,10 +340,6 @@ VFIOMAP_EXPORT void vfiomap_device_close(struct vfiomap_device *dev)
 {
 	if (!dev)
 		return;
-	if (!vfiomap_handle_take(dev)) {
-		vfiomap_err(-EINVAL, "vfiomap_device_close: not an open device (closed twice?)");
-		return;
-	}
 	while (dev->mappings)
 		vfiomap_unmap(dev->mappings);
 	while (dev->cookies) {

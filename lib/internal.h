@@ -84,7 +84,8 @@ struct vfiomap_mapping {
 	uint64_t cookie;	/* 0 = region offset */
 	bool owns_cookie;
 	bool sysfs_wc;
-	struct vfiomap_mapping *next;
+	/* the device's list (under its lock): unlinking needs no search */
+	struct vfiomap_mapping *prev, *next;
 };
 
 struct vfiomap_cookie_node {
@@ -122,10 +123,7 @@ int vfiomap_device_info_locked(struct vfiomap_device *dev);
 /* dev->lock; the log callback is never called while a thread holds it */
 void vfiomap_dev_lock(struct vfiomap_device *dev);
 void vfiomap_dev_unlock(struct vfiomap_device *dev);
-
-/* handles.c: live-handle registry */
-int vfiomap_handle_add(const void *h);
-bool vfiomap_handle_take(const void *h);
+/* NULL check of a device argument (handles are the caller's to keep valid) */
 bool vfiomap_device_valid(const struct vfiomap_device *dev);
 
 #endif

@@ -51,10 +51,11 @@ static struct vfiomap_mapping *mapping_new(struct vfiomap_device *dev)
 
 static int mapping_link(struct vfiomap_mapping *m)
 {
-	if (vfiomap_handle_add(m))
-		return vfiomap_err(-ENOMEM, "out of memory");
 	vfiomap_dev_lock(m->dev);
+	m->prev = NULL;
 	m->next = m->dev->mappings;
+	if (m->next)
+		m->next->prev = m;
 	m->dev->mappings = m;
 	vfiomap_dev_unlock(m->dev);
 	return 0;
@@ -275,27 +276,20 @@ fail:
 
 VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 {
-	struct vfiomap_mapping **pp;
 	struct vfiomap_device *dev;
-	bool found = false;
 	int ret = 0;
 
 	if (!m)
 		return 0;
-	if (!vfiomap_handle_take(m))
-		return vfiomap_err(-EINVAL, "vfiomap_unmap: not a live mapping (unmapped twice?)");
 	dev = m->dev;
 	vfiomap_dev_lock(dev);
-	for (pp = &dev->mappings; *pp; pp = &(*pp)->next) {
-		if (*pp == m) {
-			*pp = m->next;
-			found = true;
-			break;
-		}
-	}
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		dev->mappings = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
 	vfiomap_dev_unlock(dev);
-	if (!found)
-		return vfiomap_err(-EINVAL, "vfiomap_unmap: not a live mapping");
 	if (munmap(m->span, m->span_len))
 		ret = vfiomap_err(-errno, "munmap: %s", strerror(errno));
 	if (m->owns_cookie) {

@@ -13,6 +13,9 @@
  * called concurrently from several threads on one device: the device
  * holds a mutex around its caches and its lists.  vfiomap_device_close()
  * must not race with any other call on the same device.
+ *
+ * Handles (devices, mappings, region pointers) are the caller's to keep
+ * valid, as in libvfn and QEMU: the library checks them for NULL only.
  */
 
 #ifdef __cplusplus
@@ -99,7 +102,9 @@ int vfiomap_device_adopt(int device_fd, uint32_t flags,
  * @dev: the device, or NULL
  *
  * Unmaps every mapping the library made for @dev, destroys the cookies
- * it created and closes the fds it owns.
+ * it created and closes the fds it owns.  @dev, its mappings and its
+ * region pointers are freed: using any of them afterwards (closing
+ * twice included) is undefined; the caller keeps handles valid.
  *
  * Return: nothing.
  */

@@ -57,6 +57,10 @@ int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
  * vfiomap_unmap() - unmap and free a mapping (destroys its cookie)
  * @m: the mapping, or NULL
  *
+ * @m must be a live mapping: the caller keeps handles valid (see
+ * docs/api.md, "Handles").  After the call @m is freed; unmapping it
+ * again, or after its device's vfiomap_device_close(), is undefined.
+ *
  * Return: 0, or the cookie destroy's error (the mapping is gone anyway).
  */
 int vfiomap_unmap(struct vfiomap_mapping *m);

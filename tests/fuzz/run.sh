@@ -10,7 +10,7 @@ secs=${FUZZ_SECONDS:-60}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
-srcs=(error.c ioctl.c caps.c align.c sysfs.c handles.c device.c region.c cookie.c map.c)
+srcs=(error.c ioctl.c caps.c align.c sysfs.c device.c region.c cookie.c map.c)
 for t in caps sysfs; do
 	bin="$work/fuzz_$t"
 	if ! clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -126,6 +126,27 @@ START_TEST(close_unmaps_and_destroys_leftovers)
 }
 END_TEST
 
+/* Many mappings, unmapped out of order, then the rest by close. */
+START_TEST(many_mappings_any_order)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m[64];
+	void *addr[64];
+
+	for (int i = 0; i < 64; i++) {
+		ck_assert_int_eq(vfiomap_map_range(dev, 2, (uint64_t)i << 12, 0x1000, 0, 0, &m[i]), 0);
+		addr[i] = vfiomap_mapping_addr(m[i]);
+	}
+	for (int i = 0; i < 64; i += 3)		/* first, middle and last of the list */
+		ck_assert_int_eq(vfiomap_unmap(m[i]), 0);
+	for (int i = 0; i < 64; i++)
+		ck_assert_str_eq(perms_at(addr[i]), i % 3 ? "rw-s" : "");
+	vfiomap_device_close(dev);
+	for (int i = 0; i < 64; i++)
+		ck_assert_str_eq(perms_at(addr[i]), "");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("map");
@@ -136,6 +157,7 @@ int main(void)
 	tcase_add_test(tc, map_region_reaches_the_device);
 	tcase_add_test(tc, map_range_through_a_cookie);
 	tcase_add_test(tc, close_unmaps_and_destroys_leftovers);
+	tcase_add_test(tc, many_mappings_any_order);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
