@@ -94,6 +94,7 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
 	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
 	char name[64], path[512];
+	bool noiommu;
 	int ret;
 
 	ret = vfiomap_sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name));
@@ -101,6 +102,7 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 		return vfiomap_err(-ENOENT,
 				   "%s has no VFIO cdev (kernel without VFIO_DEVICE_CDEV, or not bound to vfio-pci)",
 				   dev->bdf);
+	noiommu = !strncmp(name, "noiommu-", 8);
 	snprintf(path, sizeof(path), "%s/vfio/devices/%s", devroot, name);
 	dev->fd = open_node(path, "VFIO device cdev");
 	if (dev->fd < 0)
@@ -112,8 +114,14 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 	bind.iommufd = dev->container;
 	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	if (ret)
-		return vfiomap_err(ret, "VFIO_DEVICE_BIND_IOMMUFD on %s: %s", dev->bdf,
+		return vfiomap_err(ret, "VFIO_DEVICE_BIND_IOMMUFD on %s%s: %s", dev->bdf,
+				   noiommu ? " (no-IOMMU cdev: needs CAP_SYS_RAWIO)" : "",
 				   strerror(-ret));
+	if (noiommu) {
+		/* nothing to attach: no IOMMU translates for this device */
+		dev->mode = VFIOMAP_MODE_CDEV;
+		return 0;
+	}
 	ret = vfiomap_ioctl(dev, dev->container, IOMMU_IOAS_ALLOC, &ioas);
 	if (ret)
 		return vfiomap_err(ret, "IOMMU_IOAS_ALLOC: %s", strerror(-ret));
@@ -274,7 +282,9 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 		char name[64];
 
 		ret = -ENOENT;
-		if (!vfiomap_sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name))) {
+		/* a no-IOMMU cdev only when asked for: AUTO prefers its group */
+		if (!vfiomap_sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name)) &&
+		    strncmp(name, "noiommu-", 8)) {
 			/* a failure here is not the call's: logged at DEBUG */
 			vfiomap_attempt_begin();
 			ret = open_cdev(dev, devroot);

@@ -64,7 +64,9 @@ int vfiomap_area_containing(const struct vfiomap_area *areas, uint32_t n,
 			    uint64_t offset, uint64_t size);
 
 /* sysfs.c: pure-ish sysfs helpers (take the root) */
-int vfiomap_parse_bdf(const char *in, char out[16]);
+/* "ffffffff:ff:1f.7" and its NUL fit */
+#define VFIOMAP_BDF_LEN 20
+int vfiomap_parse_bdf(const char *in, char out[VFIOMAP_BDF_LEN]);
 int vfiomap_sysfs_device_exists(const char *root, const char *bdf);
 int vfiomap_sysfs_driver(const char *root, const char *bdf, char *drv,
 			 size_t len);
@@ -106,7 +108,7 @@ struct vfiomap_device {
 	bool own_fd;
 	enum vfiomap_mode mode;
 	uint32_t flags;
-	char bdf[16];
+	char bdf[VFIOMAP_BDF_LEN];
 	char sysfs_root[256];
 	pthread_mutex_t lock;
 	atomic_uint_fast64_t ioctls;

@@ -11,28 +11,56 @@
 
 #include "internal.h"
 
-/* "DDDD:BB:DD.F" or "BB:DD.F" -> "dddd:bb:dd.f"; 0 or -EINVAL. */
-int vfiomap_parse_bdf(const char *in, char out[16])
+/* @n hex digits of @p (1 to @max of them) into @v; the end or NULL. */
+static const char *hex_field(const char *p, int max, unsigned int *v)
 {
-	unsigned int dom = 0, bus, dev, fn;
-	char tail;
-	int n;
+	int n = 0;
+
+	*v = 0;
+	while (isxdigit((unsigned char)p[n])) {
+		if (++n > max)
+			return NULL;
+		*v = *v * 16 + (unsigned int)(isdigit((unsigned char)p[n - 1]) ?
+			p[n - 1] - '0' : (tolower((unsigned char)p[n - 1]) - 'a' + 10));
+	}
+	return n ? p + n : NULL;
+}
+
+/*
+ * "DOMAIN:BB:DD.F" or "BB:DD.F" -> "dddd:bb:dd.f" (the domain printed with
+ * at least four digits, as sysfs does: VMD domains are 10000 and up);
+ * 0 or -EINVAL.
+ */
+int vfiomap_parse_bdf(const char *in, char out[VFIOMAP_BDF_LEN])
+{
+	unsigned int f[4];
+	const char *p = in;
+	int n = 0;
 
 	if (!in)
 		return -EINVAL;
-	for (const char *p = in; *p; p++)
-		if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+	/* up to three ':'-separated fields, then ".F" */
+	for (;;) {
+		if (n == 3)
 			return -EINVAL;
-	n = sscanf(in, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail);
-	if (n != 4) {
-		dom = 0;
-		n = sscanf(in, "%x:%x.%x%c", &bus, &dev, &fn, &tail);
-		if (n != 3)
+		p = hex_field(p, 8, &f[n++]);
+		if (!p)
 			return -EINVAL;
+		if (*p != ':')
+			break;
+		p++;
 	}
-	if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7 || strlen(in) > 12)
+	if (n < 2 || *p != '.' || !(p = hex_field(p + 1, 1, &f[n])) || *p)
 		return -EINVAL;
-	snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	if (n == 2) {		/* no domain */
+		f[3] = f[2];
+		f[2] = f[1];
+		f[1] = f[0];
+		f[0] = 0;
+	}
+	if (f[1] > 0xff || f[2] > 0x1f || f[3] > 7)
+		return -EINVAL;
+	snprintf(out, VFIOMAP_BDF_LEN, "%04x:%02x:%02x.%x", f[0], f[1], f[2], f[3]);
 	return 0;
 }
 
@@ -118,7 +146,12 @@ int vfiomap_sysfs_cdev(const char *root, const char *bdf, char *name, size_t len
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "vfio", 4) || !isdigit((unsigned char)e->d_name[4]))
+		/* "vfioN", or "noiommu-vfioN" for a no-IOMMU device */
+		const char *v = e->d_name;
+
+		if (!strncmp(v, "noiommu-", 8))
+			v += 8;
+		if (strncmp(v, "vfio", 4) || !isdigit((unsigned char)v[4]))
 			continue;
 		if (strlen(e->d_name) >= len) {
 			ret = -ENAMETOOLONG;

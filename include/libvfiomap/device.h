@@ -68,14 +68,17 @@ struct vfiomap_device_info {
 
 /**
  * vfiomap_device_open() - open a PCI device bound to vfio-pci
- * @bdf: PCI address, "0000:00:04.0" (the domain may be omitted)
+ * @bdf: PCI address, "0000:00:04.0"; the domain may be omitted or have
+ *	up to 8 digits ("10000:e1:00.0" behind VMD)
  * @opts: options, or NULL for defaults
  * @out: the device on success
  *
  * AUTO uses the iommufd cdev (/dev/vfio/devices/vfioN, bound to
  * /dev/iommu and attached to a fresh IOAS) when the kernel offers it,
  * else the group: a type1 container for /dev/vfio/N, or the no-IOMMU
- * container for /dev/vfio/noiommu-N.
+ * container for /dev/vfio/noiommu-N.  A no-IOMMU device's cdev
+ * (/dev/vfio/devices/noiommu-vfioN) is used with VFIOMAP_MODE_CDEV only:
+ * bound to /dev/iommu, nothing attached (needs CAP_SYS_RAWIO).
  *
  * Return: 0, or a negative errno: -EINVAL (bad address or options),
  * -ENODEV (no such device, or not bound to vfio-pci), -EACCES/-EPERM (no

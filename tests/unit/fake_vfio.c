@@ -287,9 +287,9 @@ void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,
 	if (iommufd)
 		put_file(t->root, "dev/iommu", "", 0);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/driver", bdf);
-	put_link(t->root, d, "../../../bus/pci/drivers/vfio-pci");
+	put_link(t->root, d, "../../../../bus/pci/drivers/vfio-pci");
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/iommu_group", bdf);
-	put_link(t->root, d, "../../../kernel/iommu_groups/7");
+	put_link(t->root, d, "../../../../kernel/iommu_groups/7");
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/vendor", bdf);
 	put_file(t->root, d, "0x1af4\n", 0);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/device", bdf);

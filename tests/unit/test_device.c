@@ -211,6 +211,62 @@ START_TEST(absurd_argsz_reports_the_kernels_value)
 }
 END_TEST
 
+/* A no-IOMMU cdev: bound to iommufd, nothing attached; AUTO uses the group. */
+START_TEST(noiommu_cdev_open)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", "noiommu-vfio1", true);
+	o = tree_opts(VFIOMAP_MODE_CDEV, 0);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_mode(dev), VFIOMAP_MODE_CDEV);
+	ck_assert_uint_eq(fake.nr_bind, 1);
+	ck_assert_int_ge(fake.bind_iommufd, 0);
+	ck_assert_uint_eq(fake.nr_ioas_alloc, 0);
+	ck_assert_uint_eq(fake.nr_attach, 0);
+	vfiomap_device_close(dev);
+
+	fake.nr_bind = 0;
+	o = tree_opts(VFIOMAP_MODE_AUTO, 0);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_mode(dev), VFIOMAP_MODE_GROUP);
+	ck_assert_uint_eq(fake.nr_bind, 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* A regular cdev: bound, an IOAS allocated and attached. */
+START_TEST(cdev_open)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", "vfio0", true);
+	o = tree_opts(VFIOMAP_MODE_AUTO, 0);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_mode(dev), VFIOMAP_MODE_CDEV);
+	ck_assert_uint_eq(fake.nr_bind, 1);
+	ck_assert_uint_eq(fake.nr_ioas_alloc, 1);
+	ck_assert_uint_eq(fake.nr_attach, 1);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* A device in PCI domain 10000 (behind VMD) opens like any other. */
+START_TEST(open_wide_domain)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "10000:e1:00.0", NULL, false);
+	o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	ck_assert_int_eq(vfiomap_device_open("10000:e1:00.0", &o, &dev), 0);
+	ck_assert_str_eq(vfiomap_device_bdf(dev), "10000:e1:00.0");
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device");
@@ -224,6 +280,9 @@ int main(void)
 	tcase_add_test(tc, auto_open_failure_logs_one_error);
 	tcase_add_test(tc, wc_fallback_success_logs_no_error);
 	tcase_add_test(tc, wc_fallback_other_failure_logs_error);
+	tcase_add_test(tc, noiommu_cdev_open);
+	tcase_add_test(tc, cdev_open);
+	tcase_add_test(tc, open_wide_domain);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

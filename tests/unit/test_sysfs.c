@@ -13,7 +13,7 @@ static const char *devroot = FIXTURES "/dev";
 
 START_TEST(parse_bdf)
 {
-	char out[16];
+	char out[VFIOMAP_BDF_LEN];
 
 	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.0", out), 0);
 	ck_assert_str_eq(out, "0000:00:04.0");
@@ -30,6 +30,39 @@ START_TEST(parse_bdf)
 	ck_assert_int_eq(vfiomap_parse_bdf("../../etc", out), -EINVAL);
 	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.0/../x", out), -EINVAL);
 	ck_assert_int_eq(vfiomap_parse_bdf("0:0:0:0.0", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("0000::04.0", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("-1:00:04.0", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf(" 0:00:04.0", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.00", out), -EINVAL);
+}
+END_TEST
+
+/* Domains above 0xffff (VMD puts its devices at 10000 and up). */
+START_TEST(parse_bdf_wide_domains)
+{
+	char out[VFIOMAP_BDF_LEN];
+
+	ck_assert_int_eq(vfiomap_parse_bdf("10000:00:00.0", out), 0);
+	ck_assert_str_eq(out, "10000:00:00.0");
+	ck_assert_int_eq(vfiomap_parse_bdf("1000f:e1:1f.7", out), 0);
+	ck_assert_str_eq(out, "1000f:e1:1f.7");
+	ck_assert_int_eq(vfiomap_parse_bdf("ffffffff:ff:1f.7", out), 0);
+	ck_assert_str_eq(out, "ffffffff:ff:1f.7");
+	ck_assert_int_eq(vfiomap_parse_bdf("1:02:03.4", out), 0);
+	ck_assert_str_eq(out, "0001:02:03.4");
+	ck_assert_int_eq(vfiomap_parse_bdf("100000000:00:00.0", out), -EINVAL);
+	ck_assert_int_eq(vfiomap_parse_bdf("fffffffff:00:00.0", out), -EINVAL);
+}
+END_TEST
+
+/* No-IOMMU devices have "noiommu-vfioN" cdevs. */
+START_TEST(noiommu_cdev_name)
+{
+	char s[64];
+
+	ck_assert_int_eq(vfiomap_sysfs_cdev(root, "0000:00:08.0", s, sizeof(s)), 0);
+	ck_assert_str_eq(s, "noiommu-vfio1");
 }
 END_TEST
 
@@ -132,6 +165,8 @@ int main(void)
 	TCase *tc = tcase_create("discovery");
 
 	tcase_add_test(tc, parse_bdf);
+	tcase_add_test(tc, parse_bdf_wide_domains);
+	tcase_add_test(tc, noiommu_cdev_name);
 	tcase_add_test(tc, driver_group_cdev);
 	tcase_add_test(tc, read_ids);
 	tcase_add_test(tc, open_errors);
