@@ -3,13 +3,17 @@
 # `meson install --destdir`, build a separate program with
 # `pkg-config --cflags --libs libvfiomap` against it and run it; check the
 # exported symbols; (2) use libvfiomap as a meson subproject, check that
-# it installs nothing of its own.  Prints TAP-like lines and a closing
-# "N passed, N failed".
+# it installs nothing of its own and that the installed program runs (the
+# library is linked in); (3) configure with tests=auto where Check cannot
+# be found: the build works without the unit tests.  Prints TAP-like
+# lines and a closing "N passed, N failed".
 set -u -o pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
+# NINJA_JOBS=1 keeps the builds to one job (shared machines)
+jobs=${NINJA_JOBS:+-j$NINJA_JOBS}
 t() { # t NAME CMD...
 	local name=$1; shift
 	if "$@" > "$work/out" 2>&1; then
@@ -22,7 +26,7 @@ t() { # t NAME CMD...
 # ---- 1. installed library + pkg-config
 dest="$work/dest"
 t meson-install bash -c "meson setup '$work/b' '$repo' -Dvm_tests=false -Dtests=disabled --prefix=/usr/local >/dev/null &&
-	ninja -C '$work/b' >/dev/null && meson install -C '$work/b' --destdir '$dest' >/dev/null"
+	ninja $jobs -C '$work/b' >/dev/null && meson install -C '$work/b' --destdir '$dest' >/dev/null"
 pcdir=$(dirname "$(find "$dest" -name libvfiomap.pc | head -1)")
 export PKG_CONFIG_SYSROOT_DIR="$dest" PKG_CONFIG_PATH="$pcdir"
 t pkg-config-finds-it pkg-config --exists libvfiomap
@@ -50,12 +54,25 @@ dep = dependency('libvfiomap')   # provided by meson.override_dependency()
 exe = executable('consumer', 'consumer.c', dependencies : dep, install : true)
 test('consumer', exe)
 M
-t subproject-build bash -c "meson setup '$sp/b' '$sp' >/dev/null && ninja -C '$sp/b' >/dev/null"
+t subproject-build bash -c "meson setup '$sp/b' '$sp' >/dev/null && ninja $jobs -C '$sp/b' >/dev/null"
 t subproject-run meson test -C "$sp/b"
 t subproject-installs-nothing-of-its-own bash -c "
 	meson install -C '$sp/b' --destdir '$sp/dest' >/dev/null &&
 	[ -z \"\$(find '$sp/dest' -name '*vfiomap*' -o -name '*.pc' -o -name '*.h')\" ] &&
 	[ -n \"\$(find '$sp/dest' -name consumer)\" ]"
+installed=$(find "$sp/dest" -name consumer -type f | head -1)
+t subproject-installed-program-runs "${installed:-/nonexistent}"
+t subproject-program-needs-no-libvfiomap-so bash -c "
+	readelf -d '${installed:-/nonexistent}' > '$work/dyn' &&
+	! grep -q 'NEEDED.*libvfiomap' '$work/dyn'"
+
+# ---- 3. tests=auto on a machine without Check (no pkg-config files at all)
+mkdir -p "$work/no-pc"
+t tests-auto-without-check-builds bash -c "
+	PKG_CONFIG_LIBDIR='$work/no-pc' meson setup '$work/nc' '$repo' -Dtests=auto \
+		-Dcmake_prefix_path='$work/no-pc' > '$work/nc.log' 2>&1 &&
+	grep -q 'Run-time dependency check found: NO' '$work/nc.log' &&
+	ninja $jobs -C '$work/nc' >/dev/null && [ ! -e '$work/nc/tests/unit' ] || { cat '$work/nc.log'; false; }"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
