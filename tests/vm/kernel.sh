@@ -1,14 +1,16 @@
 #!/bin/bash
 # Build (or reuse) a guest kernel for the VM suite and print its bzImage path.
 #
-#   tests/vm/kernel.sh stock|patched|debug
-#   tests/vm/kernel.sh --print-dir VARIANT   (where it is or would be cached)
+#   tests/vm/kernel.sh [--series 7.3|6.12] stock|patched|debug
+#   tests/vm/kernel.sh --print-dir [--series S] VARIANT   (where it is or would be cached)
 #
 # debug = patched + config/debug.config (KASAN, lockdep, kmemleak, ...).
-# Source: Debian's linux-source-6.12 tarball, extracted once into the cache.
-# patched = stock + kernel-patches/series applied with patch -p1.
-# Cache: ${VFIOMAP_CACHE:-/var/cache/libvfiomap}/kernel-<variant>-<key>, key =
-# sha256(package version, config fragment, variant, patches in order).
+# Source: Debian's linux-source-<series> tarball (tests/vm/kernel-source.sh;
+# 7.3 through a private apt configuration), extracted once into the cache.
+# patched = stock + the series applied with patch -p1: kernel-patches/series
+# for 7.3 (the default), kernel-patches/6.12/series for the 6.12 backport.
+# Cache: ${VFIOMAP_CACHE:-/var/cache/libvfiomap}/kernel-<series>-<variant>-<key>,
+# key = sha256(package version, config fragments, variant, patches in order).
 # Progress goes to stderr; the last stdout line is the bzImage path.
 set -euo pipefail
 
@@ -17,7 +19,12 @@ if [ "${1:-}" = --print-dir ]; then
 	print_dir=1
 	shift
 fi
-variant=${1:?usage: kernel.sh [--print-dir] stock|patched|debug}
+kseries=7.3
+if [ "${1:-}" = --series ]; then
+	kseries=$2
+	shift 2
+fi
+variant=${1:?usage: kernel.sh [--print-dir] [--series 7.3|6.12] stock|patched|debug}
 case $variant in stock|patched|debug) ;; *) echo "unknown variant $variant" >&2; exit 2;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -25,25 +32,30 @@ fragment=${VFIOMAP_KCONFIG_FRAGMENT:-$here/config/base.config}
 fragments=("$fragment")
 [ "$variant" = debug ] && fragments+=("$here/config/debug.config")
 cache=${VFIOMAP_CACHE:-/var/cache/libvfiomap}
-tarball=/usr/src/linux-source-6.12.tar.xz
-[ -f "$tarball" ] || { echo "missing $tarball: apt-get install linux-source-6.12" >&2; exit 2; }
-version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+case $kseries in
+7.3) pdir=$repo/kernel-patches ;;
+6.12) pdir=$repo/kernel-patches/6.12 ;;
+*) echo "unknown series $kseries" >&2; exit 2 ;;
+esac
+[ -f "$here/config/base-$kseries.config" ] && fragments+=("$here/config/base-$kseries.config")
+read -r version tarball < <("$here/kernel-source.sh" "$kseries") || exit 2
+[ -f "$tarball" ] || exit 2
 
 patches=()
 if [ "$variant" != stock ]; then
-	mapfile -t patches < <(grep -v '^\s*#' "$repo/kernel-patches/series" | grep -v '^\s*$')
+	mapfile -t patches < <(grep -v '^\s*#' "$pdir/series" | grep -v '^\s*$')
 fi
 key=$( { echo "$version"; echo "$variant"; cat "${fragments[@]}";
-	 for p in "${patches[@]}"; do echo "== $p"; cat "$repo/kernel-patches/$p"; done; } |
+	 for p in "${patches[@]}"; do echo "== $p"; cat "$pdir/$p"; done; } |
 	 sha256sum | cut -c1-16)
-dir="$cache/kernel-$variant-$key"
+dir="$cache/kernel-$kseries-$variant-$key"
 if [ $print_dir -eq 1 ]; then
 	echo "$dir"
 	exit 0
 fi
 mkdir -p "$cache"
 
-exec 9>"$cache/kernel-$variant-$key.lock"
+exec 9>"$cache/kernel-$kseries-$variant-$key.lock"
 flock 9
 if [ -f "$dir/bzImage" ]; then
 	echo "$dir/bzImage"
@@ -52,10 +64,10 @@ fi
 
 # Pristine source, extracted once per package version.
 src="$cache/src-$version"
-if [ ! -d "$src/linux-source-6.12" ]; then
+if [ ! -d "$src/linux-source-$kseries" ]; then
 	exec 8>"$cache/src.lock"
 	flock 8
-	if [ ! -d "$src/linux-source-6.12" ]; then
+	if [ ! -d "$src/linux-source-$kseries" ]; then
 		echo "extracting $tarball ..." >&2
 		rm -rf "$src.tmp"
 		mkdir -p "$src.tmp"
@@ -69,10 +81,10 @@ rm -rf "$dir.tmp"
 mkdir -p "$dir.tmp"
 start=$SECONDS
 # Hard-linked copy: patch(1) writes new files, so the pristine tree stays.
-cp -al "$src/linux-source-6.12" "$dir.tmp/src"
+cp -al "$src/linux-source-$kseries" "$dir.tmp/src"
 for p in "${patches[@]}"; do
 	echo "applying $p" >&2
-	(cd "$dir.tmp/src" && patch -p1 -s --no-backup-if-mismatch -r - < "$repo/kernel-patches/$p") >&2
+	(cd "$dir.tmp/src" && patch -p1 -s --no-backup-if-mismatch -r - < "$pdir/$p") >&2
 done
 out="$dir.tmp/out"
 (cd "$dir.tmp/src" && make O="$out" tinyconfig >/dev/null &&
@@ -84,7 +96,7 @@ while read -r opt; do
 done < <(cat "${fragments[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=y')
 [ $missing -eq 0 ] || { echo "kernel config fragment did not apply" >&2; exit 1; }
 
-echo "building $variant kernel (key $key) ..." >&2
+echo "building $kseries $variant kernel (key $key) ..." >&2
 if ! (cd "$dir.tmp/src" && make O="$out" -j"$(nproc)" bzImage) > "$dir.tmp/build.log" 2>&1; then
 	tail -30 "$dir.tmp/build.log" >&2
 	echo "kernel build failed, log: $dir.tmp/build.log" >&2
@@ -96,5 +108,5 @@ cp "$out/.config" "$dir/config"
 echo "$((SECONDS - start))" > "$dir/build-seconds"
 mv "$dir/bzImage.tmp" "$dir/bzImage"
 rm -rf "$dir.tmp"
-echo "built $variant kernel in $((SECONDS - start)) s" >&2
+echo "built $kseries $variant kernel in $((SECONDS - start)) s" >&2
 echo "$dir/bzImage"
