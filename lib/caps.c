@@ -155,7 +155,7 @@ int vfiomap_parse_caps(const void *buf, size_t len, size_t min_off,
 			}
 			memcpy(&a, b + off, sizeof(a));
 			out->has_mmap_attrs = true;
-			out->mmap_attrs = a.attrs;
+			out->mmap_attrs = (uint32_t)a.attrs;
 			break;
 		}
 		default:

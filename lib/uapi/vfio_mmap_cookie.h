@@ -22,30 +22,35 @@
 
 struct vfio_region_info_cap_mmap_attrs {
 	struct vfio_info_cap_header header;
-	__u32 attrs;
-	__u32 reserved;
+	__aligned_u64 attrs;
 };
 #endif
 
 #ifndef VFIO_DEVICE_FEATURE_MMAP_COOKIE
 /*
- * VFIO_DEVICE_FEATURE_MMAP_COOKIE
- *   PROBE: 0 if the device supports cookies.
+ * VFIO_DEVICE_FEATURE_MMAP_COOKIE (series v2, Linux 7.3)
+ *   PROBE: 0 if the device takes cookies.
  *   GET:   create a cookie for [region_offset, region_offset + size) of
- *          region_index with attrs; the kernel fills in cookie, the mmap
- *          offset to pass to mmap(2)/pread(2)/pwrite(2).
- *   SET:   destroy the cookie named by cookie (other fields must be 0).
+ *          region_index with attrs, or take one more reference of the
+ *          existing cookie of the same region, range and attrs; the kernel
+ *          fills in cookie, the offset to pass to mmap(2)/pread(2)/pwrite(2).
+ *          With VFIO_MMAP_COOKIE_FLAG_QUERY: describe the live cookie.
+ *   SET:   drop a reference of cookie (other fields must be 0).
  */
-#define VFIO_DEVICE_FEATURE_MMAP_COOKIE 16
+#define VFIO_DEVICE_FEATURE_MMAP_COOKIE 14
 
 struct vfio_device_feature_mmap_cookie {
+	__u32 flags;
+#define VFIO_MMAP_COOKIE_FLAG_QUERY (1 << 0)
 	__u32 region_index;
-	__u32 attrs;
-#define VFIO_MMAP_ATTR_WC (1U << 0)
-	__u64 region_offset;
-	__u64 size;
-	__u64 cookie;
+	__aligned_u64 attrs;
+#define VFIO_MMAP_ATTR_WC (1ULL << 0)
+	__aligned_u64 region_offset;
+	__aligned_u64 size;
+	__aligned_u64 cookie;
 };
+
+#define VFIO_MMAP_COOKIE_BASE (1ULL << 48)
 #endif
 
 #endif /* LIBVFIOMAP_UAPI_VFIO_MMAP_COOKIE_H */
