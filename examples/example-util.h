@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Small helpers shared by the examples (sysfs scanning, printing). */
+/*
+ * Small helpers shared by the examples (sysfs scanning, names, printing).
+ * Names come from libpci when the examples are built with it
+ * (-DHAVE_LIBPCI, `pkg-config --cflags --libs libpci`): the library gives
+ * the IDs, not names.
+ */
 #ifndef EXAMPLE_UTIL_H
 #define EXAMPLE_UTIL_H
 
@@ -9,17 +14,34 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBPCI
+#include <pci/pci.h>
+#endif
+
 #include <linux/vfio.h>
 #include <libvfiomap/libvfiomap.h>
 
-static inline const char *example_mode_name(enum vfiomap_mode m)
+/* "Vendor Device" (libpci), else "vvvv:dddd"; "?" if the IDs are unreadable. */
+static inline void example_device_name(struct vfiomap_device *dev, char *buf, size_t len)
 {
-	switch (m) {
-	case VFIOMAP_MODE_CDEV: return "iommufd cdev";
-	case VFIOMAP_MODE_GROUP: return "type1 group";
-	case VFIOMAP_MODE_NOIOMMU: return "no-IOMMU group";
-	default: return "adopted fd";
+	struct vfiomap_pci_ids ids;
+
+	if (vfiomap_device_pci_ids(dev, &ids)) {
+		snprintf(buf, len, "?");
+		return;
 	}
+	snprintf(buf, len, "%04x:%04x", ids.vendor, ids.device);
+#ifdef HAVE_LIBPCI
+	struct pci_access *pacc = pci_alloc();
+	char name[256];
+
+	if (!pacc)
+		return;
+	if (pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
+			    ids.vendor, ids.device))
+		snprintf(buf, len, "%s", name);
+	pci_cleanup(pacc);
+#endif
 }
 
 static inline unsigned int example_read_hex(const char *bdf, const char *file)

@@ -20,10 +20,9 @@ static int dump(const char *bdf)
 		fprintf(stderr, "%s: %s\n", bdf, vfiomap_strerror());
 		return 1;
 	}
-	if (vfiomap_device_name(dev, name, sizeof(name)))
-		snprintf(name, sizeof(name), "?");
+	example_device_name(dev, name, sizeof(name));
 	printf("%s: %s (%s), mmap cookies %s\n", bdf, name,
-	       example_mode_name(vfiomap_device_mode(dev)),
+	       vfiomap_mode_name(vfiomap_device_mode(dev)),
 	       vfiomap_cookie_supported(dev) == 1 ? "supported" : "not supported");
 	example_print_regions(dev);
 	vfiomap_device_close(dev);

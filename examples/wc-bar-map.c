@@ -13,6 +13,8 @@
  *
  * Build against an installed library:
  *   cc wc-bar-map.c $(pkg-config --cflags --libs libvfiomap)
+ * and for device names from libpci:
+ *   cc -DHAVE_LIBPCI wc-bar-map.c $(pkg-config --cflags --libs libvfiomap libpci)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -70,10 +72,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "open %s: %s\n", bdf, vfiomap_strerror());
 		return 1;
 	}
-	if (vfiomap_device_name(dev, name, sizeof(name)))
-		snprintf(name, sizeof(name), "?");
+	example_device_name(dev, name, sizeof(name));
 	printf("device %s: %s (opened as %s)\n", bdf, name,
-	       example_mode_name(vfiomap_device_mode(dev)));
+	       vfiomap_mode_name(vfiomap_device_mode(dev)));
 	example_print_regions(dev);
 
 	/* 2. Region info is cached: the offset is stable and costs nothing. */

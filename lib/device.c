@@ -8,29 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef HAVE_LIBPCI
-#include <pci/pci.h>
-#include <setjmp.h>
-#endif
-
 #include "internal.h"
 
 #include "uapi/vfio_iommufd_cdev.h"
-
-#ifdef HAVE_LIBPCI
-static _Thread_local jmp_buf pci_jmp;
-
-static void pci_quiet(char *msg, ...)
-{
-	(void)msg;
-}
-
-static __attribute__((noreturn)) void pci_fatal(char *msg, ...)
-{
-	(void)msg;
-	longjmp(pci_jmp, 1);
-}
-#endif
 
 bool vfiomap_device_valid(const struct vfiomap_device *dev)
 {
@@ -430,47 +410,51 @@ VFIOMAP_EXPORT uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *
 	return dev ? atomic_load(&((struct vfiomap_device *)dev)->ioctls) : 0;
 }
 
+VFIOMAP_EXPORT int vfiomap_device_pci_ids(struct vfiomap_device *dev,
+					  struct vfiomap_pci_ids *ids)
+{
+	uint8_t c[0x30];
+	ssize_t n;
+
+	if (!vfiomap_device_valid(dev) || !ids)
+		return vfiomap_err(-EINVAL, "vfiomap_device_pci_ids: NULL argument");
+	/* config space: works for adopted fds too (no sysfs needed) */
+	n = vfiomap_region_read(dev, VFIO_PCI_CONFIG_REGION_INDEX, 0, c, sizeof(c));
+	if (n < 0)
+		return (int)n;
+	if (n != (ssize_t)sizeof(c))
+		return vfiomap_err(-EIO, "short read of the config space header (%zd bytes)", n);
+	ids->vendor = (uint16_t)(c[0] | c[1] << 8);
+	ids->device = (uint16_t)(c[2] | c[3] << 8);
+	ids->revision = c[8];
+	ids->class_code = (uint32_t)(c[9] | c[10] << 8 | c[11] << 16);
+	ids->subsystem_vendor = (uint16_t)(c[0x2c] | c[0x2d] << 8);
+	ids->subsystem_device = (uint16_t)(c[0x2e] | c[0x2f] << 8);
+	return 0;
+}
+
 VFIOMAP_EXPORT int vfiomap_device_name(const struct vfiomap_device *dev, char *buf,
 				       size_t len)
 {
-	unsigned int vendor, device;
+	struct vfiomap_pci_ids ids;
 	int ret;
 
 	if (!dev || !buf || !len)
 		return vfiomap_err(-EINVAL, "vfiomap_device_name: NULL argument");
-	if (!dev->bdf[0])
-		return vfiomap_err(-ENODEV, "adopted device without a PCI address");
-	ret = vfiomap_sysfs_read_hex(dev->sysfs_root, dev->bdf, "vendor", &vendor);
-	if (!ret)
-		ret = vfiomap_sysfs_read_hex(dev->sysfs_root, dev->bdf, "device", &device);
+	ret = vfiomap_device_pci_ids((struct vfiomap_device *)dev, &ids);
 	if (ret)
-		return vfiomap_err(ret, "cannot read the IDs of %s", dev->bdf);
-#ifdef HAVE_LIBPCI
-	{
-		struct pci_access *volatile pacc = pci_alloc();
-		char *name;
+		return ret;
+	snprintf(buf, len, "%04x:%04x", ids.vendor, ids.device);
+	return 0;
+}
 
-		if (!pacc)
-			return vfiomap_err(-ENOMEM, "pci_alloc failed");
-		/* libpci prints warnings and exits on errors: take both over */
-		pacc->warning = pci_quiet;
-		pacc->debug = pci_quiet;
-		pacc->error = pci_fatal;
-		if (setjmp(pci_jmp)) {
-			snprintf(buf, len, "%04x:%04x", vendor, device);
-			return vfiomap_err(-EIO, "libpci failed to look up %04x:%04x",
-					   vendor, device);
-		}
-		name = pci_lookup_name(pacc, buf, len,
-				       PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
-				       vendor, device);
-		if (!name)
-			snprintf(buf, len, "%04x:%04x", vendor, device);
-		pci_cleanup(pacc);
-		return 0;
+VFIOMAP_EXPORT const char *vfiomap_mode_name(enum vfiomap_mode mode)
+{
+	switch (mode) {
+	case VFIOMAP_MODE_AUTO: return "auto";
+	case VFIOMAP_MODE_CDEV: return "iommufd cdev";
+	case VFIOMAP_MODE_GROUP: return "type1 group";
+	case VFIOMAP_MODE_NOIOMMU: return "no-IOMMU group";
 	}
-#else
-	snprintf(buf, len, "%04x:%04x", vendor, device);
-	return vfiomap_err(-ENOTSUP, "built without libpci: no device names");
-#endif
+	return "unknown";
 }

@@ -76,6 +76,10 @@ int vfiomap_sysfs_cdev(const char *root, const char *bdf, char *name,
 		       size_t len);
 int vfiomap_sysfs_read_hex(const char *root, const char *bdf,
 			   const char *file, unsigned int *val);
+int vfiomap_sysfs_driver_devices(const char *root, const char *driver,
+				 char (*bdfs)[VFIOMAP_BDF_LEN], int max);
+int vfiomap_sysfs_resource(const char *root, const char *bdf, unsigned int bar,
+			   uint64_t *start, uint64_t *end, uint64_t *flags);
 
 struct vfiomap_mapping {
 	struct vfiomap_device *dev;

@@ -181,3 +181,61 @@ int vfiomap_sysfs_read_hex(const char *root, const char *bdf, const char *file,
 	fclose(f);
 	return ok ? 0 : -EINVAL;
 }
+
+static int cmp_bdf(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * PCI addresses of the devices bound to @driver, sorted; at most @max.
+ * Returns how many, 0 if the driver is not loaded.
+ */
+int vfiomap_sysfs_driver_devices(const char *root, const char *driver,
+				 char (*bdfs)[VFIOMAP_BDF_LEN], int max)
+{
+	char p[512];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	if (snprintf(p, sizeof(p), "%s/bus/pci/drivers/%s", root, driver) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	d = opendir(p);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d)) && n < max)
+		if (!vfiomap_parse_bdf(e->d_name, bdfs[n]) && !strcmp(bdfs[n], e->d_name))
+			n++;
+	closedir(d);
+	qsort(bdfs, (size_t)n, sizeof(*bdfs), cmp_bdf);
+	return n;
+}
+
+/* Line @bar of sysfs "resource": start, end, IORESOURCE_* flags. */
+int vfiomap_sysfs_resource(const char *root, const char *bdf, unsigned int bar,
+			   uint64_t *start, uint64_t *end, uint64_t *flags)
+{
+	unsigned long long s, e, f;
+	char p[512];
+	FILE *fp;
+	int ret = -ENOENT;
+
+	if (dev_path(p, sizeof(p), root, bdf, "resource"))
+		return -ENAMETOOLONG;
+	fp = fopen(p, "re");
+	if (!fp)
+		return -errno;
+	for (unsigned int i = 0; i <= bar; i++) {
+		if (fscanf(fp, "%llx %llx %llx", &s, &e, &f) != 3)
+			break;
+		if (i == bar) {
+			*start = s;
+			*end = e;
+			*flags = f;
+			ret = 0;
+		}
+	}
+	fclose(fp);
+	return ret;
+}

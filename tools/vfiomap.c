@@ -5,6 +5,10 @@
  *   vfiomap list [--json]
  *   vfiomap info ADDR [--json]
  *   vfiomap map ADDR REGION [--wc] [--offset N] [--size N] [--json]
+ *
+ * --sysfs-root DIR reads sysfs from DIR instead of /sys (tests; like
+ * lspci -O sysfs.path).  Device names come from libpci, here and not in
+ * the library; the sysfs discovery is the library's lib/sysfs.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,83 +18,108 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBPCI
+#include <pci/pci.h>
+#endif
+
 #include <libvfiomap/libvfiomap.h>
 
-#include "../examples/example-util.h"
+#include "internal.h"		/* lib/sysfs.c: vfiomap_sysfs_*() */
 
 static bool json;
+static const char *sysfs_root = "/sys";
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vfiomap list [--json]\n"
-		   "       vfiomap info ADDR [--json]\n"
-		   "       vfiomap map ADDR REGION [--wc] [--offset N] [--size N] [--json]\n");
+	fprintf(f, "usage: vfiomap [--sysfs-root DIR] list [--json]\n"
+		   "       vfiomap [--sysfs-root DIR] info ADDR [--json]\n"
+		   "       vfiomap [--sysfs-root DIR] map ADDR REGION [--wc] [--offset N] [--size N] [--json]\n");
 }
 
-static void link_base(const char *bdf, const char *file, char *out, size_t len)
+/* @s as a JSON string: quotes, backslashes and control characters escaped. */
+static void json_str(const char *s)
 {
-	char path[256], target[256];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, file);
-	n = readlink(path, target, sizeof(target) - 1);
-	out[0] = 0;
-	if (n > 0) {
-		target[n] = 0;
-		const char *b = strrchr(target, '/');
-
-		snprintf(out, len, "%.60s", b ? b + 1 : target);
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", stdout); break;
+		case '\\': fputs("\\\\", stdout); break;
+		case '\n': fputs("\\n", stdout); break;
+		case '\r': fputs("\\r", stdout); break;
+		case '\t': fputs("\\t", stdout); break;
+		default:
+			if (*p < 0x20)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+		}
 	}
+	putchar('"');
 }
 
-static void cdev_name(const char *bdf, char *out, size_t len)
+/* "Vendor Device" from libpci's pci.ids, or "vvvv:dddd". */
+static void pci_name(unsigned int vendor, unsigned int device, char *buf, size_t len)
 {
-	char path[256];
-	struct dirent *e;
-	DIR *d;
+	snprintf(buf, len, "%04x:%04x", vendor, device);
+#ifdef HAVE_LIBPCI
+	struct pci_access *pacc = pci_alloc();
+	char name[256];
 
-	out[0] = 0;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	d = opendir(path);
-	if (!d)
+	if (!pacc)
 		return;
-	while ((e = readdir(d)))
-		if (!strncmp(e->d_name, "vfio", 4))
-			snprintf(out, len, "/dev/vfio/devices/%.40s", e->d_name);
-	closedir(d);
+	if (pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
+			    vendor, device))
+		snprintf(buf, len, "%s", name);
+	pci_cleanup(pacc);
+#endif
+}
+
+static const char *base_or_empty(int ret, const char *s)
+{
+	return ret ? "" : s;
 }
 
 static int cmd_list(void)
 {
-	char bdfs[64][32];
-	int n = example_vfio_devices(bdfs, 64);
+	char bdfs[256][VFIOMAP_BDF_LEN];
+	int n = vfiomap_sysfs_driver_devices(sysfs_root, "vfio-pci", bdfs, 256);
 
+	if (n < 0) {
+		fprintf(stderr, "vfiomap: cannot list vfio-pci devices: %s\n", strerror(-n));
+		return 1;
+	}
 	if (json)
 		printf("[");
 	else
 		printf("%-14s %-9s %-6s %-24s %s\n", "ADDRESS", "DRIVER", "GROUP", "CDEV", "NAME");
 	for (int i = 0; i < n; i++) {
-		struct vfiomap_device *dev;
-		char drv[64], grp[64], cdev[64], name[256] = "?";
+		char drv[64] = "", grp[64] = "", cdev[64] = "", cdev_path[96] = "", name[256];
+		unsigned int vendor = 0, device = 0;
+		int rd, rg;
 
-		link_base(bdfs[i], "driver", drv, sizeof(drv));
-		link_base(bdfs[i], "iommu_group", grp, sizeof(grp));
-		cdev_name(bdfs[i], cdev, sizeof(cdev));
-		/* names come from libpci through the library */
-		if (!vfiomap_device_open(bdfs[i], NULL, &dev)) {
-			vfiomap_device_name(dev, name, sizeof(name));
-			vfiomap_device_close(dev);
+		rd = vfiomap_sysfs_driver(sysfs_root, bdfs[i], drv, sizeof(drv));
+		rg = vfiomap_sysfs_group(sysfs_root, bdfs[i], grp, sizeof(grp));
+		if (!vfiomap_sysfs_cdev(sysfs_root, bdfs[i], cdev, sizeof(cdev)))
+			snprintf(cdev_path, sizeof(cdev_path), "/dev/vfio/devices/%s", cdev);
+		vfiomap_sysfs_read_hex(sysfs_root, bdfs[i], "vendor", &vendor);
+		vfiomap_sysfs_read_hex(sysfs_root, bdfs[i], "device", &device);
+		pci_name(vendor, device, name, sizeof(name));
+		if (json) {
+			printf("%s{\"address\":", i ? "," : "");
+			json_str(bdfs[i]);
+			printf(",\"driver\":");
+			json_str(base_or_empty(rd, drv));
+			printf(",\"iommu_group\":");
+			json_str(base_or_empty(rg, grp));
+			printf(",\"cdev\":");
+			json_str(cdev_path);
+			printf(",\"name\":");
+			json_str(name);
+			printf("}");
 		} else {
-			snprintf(name, sizeof(name), "%04x:%04x (cannot open: %s)",
-				 example_read_hex(bdfs[i], "vendor"),
-				 example_read_hex(bdfs[i], "device"), vfiomap_strerror());
+			printf("%-14s %-9s %-6s %-24s %s\n", bdfs[i], base_or_empty(rd, drv),
+			       rg ? "-" : grp, cdev_path[0] ? cdev_path : "-", name);
 		}
-		if (json)
-			printf("%s{\"address\":\"%s\",\"driver\":\"%s\",\"iommu_group\":\"%s\",\"cdev\":\"%s\",\"name\":\"%s\"}",
-			       i ? "," : "", bdfs[i], drv, grp, cdev, name);
-		else
-			printf("%-14s %-9s %-6s %-24s %s\n", bdfs[i], drv, grp[0] ? grp : "-",
-			       cdev[0] ? cdev : "-", name);
 	}
 	if (json)
 		printf("]\n");
@@ -102,25 +131,70 @@ static int cmd_list(void)
 
 static struct vfiomap_device *open_or_explain(const char *bdf)
 {
+	struct vfiomap_open_opts o = { .size = sizeof(o), .sysfs_root = sysfs_root };
 	struct vfiomap_device *dev;
 
-	if (vfiomap_device_open(bdf, NULL, &dev)) {
+	if (vfiomap_device_open(bdf, &o, &dev)) {
 		fprintf(stderr, "vfiomap: %s\n", vfiomap_strerror());
 		return NULL;
 	}
 	return dev;
 }
 
+static void device_name(struct vfiomap_device *dev, char *buf, size_t len)
+{
+	struct vfiomap_pci_ids ids;
+
+	if (vfiomap_device_pci_ids(dev, &ids))
+		snprintf(buf, len, "?");
+	else
+		pci_name(ids.vendor, ids.device, buf, len);
+}
+
+static void print_regions(struct vfiomap_device *dev, const struct vfiomap_device_info *info)
+{
+	static const char *names[] = { "BAR0", "BAR1", "BAR2", "BAR3", "BAR4",
+				       "BAR5", "ROM", "config", "VGA" };
+
+	printf("  %-7s %-18s %-12s %-10s %s\n", "region", "offset", "size", "flags",
+	       "capabilities");
+	for (uint32_t i = 0; i < info->num_regions; i++) {
+		const struct vfiomap_region *r;
+		char caps[128] = "";
+
+		if (vfiomap_region_get(dev, i, &r) || !r->size)
+			continue;
+		if (r->has_mmap_attrs)
+			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
+				 "cookies(attrs:%s) ", r->mmap_attrs & VFIOMAP_ATTR_WC ?
+				 "WC" : "none");
+		if (r->msix_mappable)
+			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
+				 "msix-mappable ");
+		if (r->nr_sparse)
+			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
+				 "sparse(%u areas) ", r->nr_sparse);
+		if (r->has_type)
+			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
+				 "type(%u:%u) ", r->type, r->subtype);
+		printf("  %-7s 0x%016" PRIx64 " 0x%-10" PRIx64 " %c%c%c        %s\n",
+		       i < 9 ? names[i] : "typed", r->offset, r->size,
+		       r->flags & VFIO_REGION_INFO_FLAG_READ ? 'r' : '-',
+		       r->flags & VFIO_REGION_INFO_FLAG_WRITE ? 'w' : '-',
+		       r->flags & VFIO_REGION_INFO_FLAG_MMAP ? 'm' : '-', caps);
+	}
+}
+
 static int cmd_info(const char *bdf)
 {
 	struct vfiomap_device *dev = open_or_explain(bdf);
 	struct vfiomap_device_info info;
-	char name[256] = "?";
+	char name[256];
 	int cookies;
 
 	if (!dev)
 		return 1;
-	vfiomap_device_name(dev, name, sizeof(name));
+	device_name(dev, name, sizeof(name));
 	cookies = vfiomap_cookie_supported(dev);
 	if (vfiomap_device_get_info(dev, &info)) {
 		fprintf(stderr, "vfiomap: %s\n", vfiomap_strerror());
@@ -129,15 +203,19 @@ static int cmd_info(const char *bdf)
 	}
 	if (!json) {
 		printf("%s: %s\nmode: %s, regions: %u, irqs: %u, mmap cookies: %s\n", bdf, name,
-		       example_mode_name(vfiomap_device_mode(dev)), info.num_regions,
+		       vfiomap_mode_name(vfiomap_device_mode(dev)), info.num_regions,
 		       info.num_irqs, cookies == 1 ? "supported" : "not supported (stock kernel)");
-		example_print_regions(dev);
+		print_regions(dev, &info);
 		vfiomap_device_close(dev);
 		return 0;
 	}
-	printf("{\"address\":\"%s\",\"name\":\"%s\",\"mode\":\"%s\",\"cookies\":%s,\"regions\":[",
-	       bdf, name, example_mode_name(vfiomap_device_mode(dev)),
-	       cookies == 1 ? "true" : "false");
+	printf("{\"address\":");
+	json_str(vfiomap_device_bdf(dev));
+	printf(",\"name\":");
+	json_str(name);
+	printf(",\"mode\":");
+	json_str(vfiomap_mode_name(vfiomap_device_mode(dev)));
+	printf(",\"cookies\":%s,\"regions\":[", cookies == 1 ? "true" : "false");
 	for (uint32_t i = 0, first = 1; i < info.num_regions; i++) {
 		const struct vfiomap_region *r;
 
@@ -157,23 +235,19 @@ static int cmd_info(const char *bdf)
 	return 0;
 }
 
+/* The PAT memory type over [off, off + size) of BAR @bar (x86 debugfs). */
 static int memtype_of(const char *bdf, uint32_t bar, uint64_t off, uint64_t size,
 		      char *type, size_t len)
 {
-	char path[256], line[256], t[64];
-	unsigned long long s = 0, e, fl, a, b;
+	unsigned long long a, b;
+	uint64_t s, e, fl;
+	char line[256], t[64];
 	FILE *f;
 
 	type[0] = 0;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "r");
-	if (!f)
+	if (vfiomap_sysfs_resource(sysfs_root, bdf, bar, &s, &e, &fl))
 		return -1;
-	for (uint32_t i = 0; i <= bar; i++)
-		if (fscanf(f, "%llx %llx %llx", &s, &e, &fl) != 3)
-			s = 0;
-	fclose(f);
-	f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
+	f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "re");
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
@@ -189,6 +263,7 @@ static int cmd_map(const char *bdf, uint32_t region, bool wc, uint64_t off, uint
 	struct vfiomap_device *dev = open_or_explain(bdf);
 	const struct vfiomap_region *r;
 	struct vfiomap_mapping *m;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	char type[64];
 
 	if (!dev)
@@ -198,8 +273,8 @@ static int cmd_map(const char *bdf, uint32_t region, bool wc, uint64_t off, uint
 		vfiomap_device_close(dev);
 		return 1;
 	}
-	if (!size)
-		size = ((r->size - off) + 4095) & ~4095ULL;
+	if (!size && off < r->size)
+		size = ((r->size - off) + page - 1) & ~(page - 1);
 	if (vfiomap_map_range(dev, region, off, size, wc ? VFIOMAP_ATTR_WC : 0, 0, &m)) {
 		fprintf(stderr, "vfiomap: %s\n", vfiomap_strerror());
 		vfiomap_device_close(dev);
@@ -207,18 +282,22 @@ static int cmd_map(const char *bdf, uint32_t region, bool wc, uint64_t off, uint
 	}
 	/* touch it so the memory type is established, then report it */
 	(void)*(volatile uint32_t *)vfiomap_mapping_addr(m);
-	if (memtype_of(bdf, region, off, size, type, sizeof(type)) || !type[0])
+	if (memtype_of(vfiomap_device_bdf(dev), region, off, size, type, sizeof(type)) || !type[0])
 		snprintf(type, sizeof(type), "%s", "uncached-minus (no reservation)");
-	if (json)
-		printf("{\"address\":\"%s\",\"region\":%u,\"offset\":%" PRIu64 ",\"size\":%" PRIu64
-		       ",\"cookie\":%" PRIu64 ",\"addr\":\"%p\",\"memtype\":\"%s\"}\n",
-		       bdf, region, off, size, vfiomap_mapping_cookie(m), vfiomap_mapping_addr(m),
-		       type);
-	else
+	if (json) {
+		printf("{\"address\":");
+		json_str(vfiomap_device_bdf(dev));
+		printf(",\"region\":%u,\"offset\":%" PRIu64 ",\"size\":%" PRIu64
+		       ",\"cookie\":%" PRIu64 ",\"addr\":\"%p\",\"memtype\":",
+		       region, off, size, vfiomap_mapping_cookie(m), vfiomap_mapping_addr(m));
+		json_str(type);
+		printf("}\n");
+	} else {
 		printf("mapped %s region %u [0x%" PRIx64 "+0x%" PRIx64 "] at %p\ncookie: 0x%" PRIx64
 		       "%s\nmemtype: %s\n", bdf, region, off, size, vfiomap_mapping_addr(m),
 		       vfiomap_mapping_cookie(m), vfiomap_mapping_cookie(m) ? "" : " (region offset)",
 		       type);
+	}
 	vfiomap_unmap(m);
 	vfiomap_device_close(dev);
 	return 0;
@@ -240,6 +319,8 @@ int main(int argc, char **argv)
 			off = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
 			size = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--sysfs-root") && i + 1 < argc)
+			sysfs_root = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
@@ -249,7 +330,7 @@ int main(int argc, char **argv)
 		} else
 			args[n++] = argv[i];
 	}
-	if (n >= 1 && !strcmp(args[0], "list") && n == 1)
+	if (n == 1 && !strcmp(args[0], "list"))
 		return cmd_list();
 	if (n == 2 && !strcmp(args[0], "info"))
 		return cmd_info(args[1]);

@@ -138,16 +138,60 @@ enum vfiomap_mode vfiomap_device_mode(const struct vfiomap_device *dev);
 const char *vfiomap_device_bdf(const struct vfiomap_device *dev);
 
 /**
- * vfiomap_device_name() - vendor and device names from libpci
+ * struct vfiomap_pci_ids - identity of a PCI function (config space)
+ * @vendor: vendor ID
+ * @device: device ID
+ * @subsystem_vendor: subsystem vendor ID
+ * @subsystem_device: subsystem ID
+ * @class_code: base class, subclass, programming interface (24 bits)
+ * @revision: revision ID
+ */
+struct vfiomap_pci_ids {
+	uint16_t vendor;
+	uint16_t device;
+	uint16_t subsystem_vendor;
+	uint16_t subsystem_device;
+	uint32_t class_code;
+	uint8_t revision;
+};
+
+/**
+ * vfiomap_device_pci_ids() - vendor, device, subsystem and class IDs
+ * @dev: the device
+ * @ids: output
+ *
+ * Read from the device's config space through VFIO, so it works for an
+ * adopted fd too.  The library does not look up names (that would pull
+ * libpci, libudev and libz into every program linking it): pass the IDs
+ * to libpci's pci_lookup_name(), as the vfiomap CLI and the examples do.
+ *
+ * Return: 0, -EINVAL for bad arguments, or the config read's error.
+ */
+int vfiomap_device_pci_ids(struct vfiomap_device *dev,
+			   struct vfiomap_pci_ids *ids);
+
+/**
+ * vfiomap_device_name() - "vvvv:dddd", the vendor and device IDs
  * @dev: the device
  * @buf: output
  * @len: size of @buf
  *
- * Return: 0, -ENOTSUP when built without libpci, -ENODEV without an
- * address, -EINVAL for bad arguments.
+ * Kept for compatibility: since 0.2 the library does not use libpci, so
+ * there are no names here; see vfiomap_device_pci_ids().
+ *
+ * Return: 0, -EINVAL for bad arguments, or the config read's error.
  */
 int vfiomap_device_name(const struct vfiomap_device *dev, char *buf,
 			size_t len);
+
+/**
+ * vfiomap_mode_name() - a readable name of an open mode
+ * @mode: the mode
+ *
+ * Return: "iommufd cdev", "type1 group", "no-IOMMU group", "auto" (also
+ * what an adopted fd reports), or "unknown"; a static string.
+ */
+const char *vfiomap_mode_name(enum vfiomap_mode mode);
 
 /**
  * vfiomap_device_get_info() - flags, regions, IRQs (cached)

@@ -40,6 +40,19 @@ t soname bash -c "objdump -p '$libdir/libvfiomap.so.0' | grep -q 'SONAME *libvfi
 t only-vfiomap-symbols-exported bash -c "
 	n=\$(nm -D --defined-only '$libdir/libvfiomap.so.0' | awk '\$2 ~ /[TDBR]/ {print \$3}' | grep -v '^vfiomap_' | grep -v '^LIBVFIOMAP' | wc -l)
 	[ \"\$n\" -eq 0 ] && nm -D --defined-only '$libdir/libvfiomap.so.0' | grep -q ' T vfiomap_map_range'"
+# libpci (and with it libudev, libz) belongs to the CLI, not the library
+t library-does-not-link-libpci bash -c "
+	readelf -d '$libdir/libvfiomap.so.0' > '$work/dyn' &&
+	! grep -Eq 'NEEDED.*(libpci|libudev|libz)' '$work/dyn' &&
+	! pkg-config --print-requires-private libvfiomap | grep -q libpci"
+t symbols-versioned bash -c "
+	objdump -T '$libdir/libvfiomap.so.0' | grep -q 'LIBVFIOMAP_0.1 *vfiomap_map_range' &&
+	objdump -T '$libdir/libvfiomap.so.0' | grep -q 'LIBVFIOMAP_0.2 *vfiomap_mode_name'"
+# every function of the public headers is exported, nothing else
+t exports-match-headers bash -c "
+	sed -n 's/^[a-z].*[ *]\\(vfiomap_[a-z0-9_]*\\)(.*/\\1/p' '$repo'/include/libvfiomap/*.h | sort -u > '$work/declared' &&
+	nm -D --defined-only '$libdir/libvfiomap.so.0' | awk '\$2 == \"T\" {sub(/@.*/, \"\", \$3); print \$3}' | sort -u > '$work/exported' &&
+	diff '$work/declared' '$work/exported'"
 unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH
 
 # ---- 2. meson subproject

@@ -21,11 +21,16 @@ static void die(const char *what)
 	abort();
 }
 
-static void put_config_bar(int bar, uint32_t v)
+static void put_config_u32(int off, uint32_t v)
 {
 	if (pwrite(fake.memfd, &v, 4,
-		   ((off_t)VFIO_PCI_CONFIG_REGION_INDEX << FAKE_REGION_SHIFT) + 0x10 + 4 * bar) != 4)
+		   ((off_t)VFIO_PCI_CONFIG_REGION_INDEX << FAKE_REGION_SHIFT) + off) != 4)
 		die("pwrite config");
+}
+
+static void put_config_bar(int bar, uint32_t v)
+{
+	put_config_u32(0x10 + 4 * bar, v);
 }
 
 void fake_reset(void)
@@ -50,6 +55,9 @@ void fake_reset(void)
 	fake.regions[VFIO_PCI_CONFIG_REGION_INDEX] = (struct fake_region){ .size = 256,
 		.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE };
 	fake.cookie_uapi = true;
+	put_config_u32(0, 0x11101af4);			/* 1af4:1110 */
+	put_config_u32(8, 0x05000001);			/* RAM controller, rev 1 */
+	put_config_u32(0x2c, 0x11001af4);		/* subsystem 1af4:1100 */
 	put_config_bar(0, 0xfe000000);			/* 32-bit memory */
 	put_config_bar(2, 0xfd00000c);			/* 64-bit prefetchable */
 	put_config_bar(3, 0);

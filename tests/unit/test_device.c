@@ -267,6 +267,29 @@ START_TEST(open_wide_domain)
 }
 END_TEST
 
+/* IDs from the config space, also for an adopted fd (no address) */
+START_TEST(pci_ids_from_config_space)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_pci_ids ids;
+	char name[16];
+
+	ck_assert_ptr_null(vfiomap_device_bdf(dev));
+	ck_assert_int_eq(vfiomap_device_pci_ids(dev, &ids), 0);
+	ck_assert_uint_eq(ids.vendor, 0x1af4);
+	ck_assert_uint_eq(ids.device, 0x1110);
+	ck_assert_uint_eq(ids.class_code, 0x050000);
+	ck_assert_uint_eq(ids.revision, 1);
+	ck_assert_uint_eq(ids.subsystem_vendor, 0x1af4);
+	ck_assert_uint_eq(ids.subsystem_device, 0x1100);
+	ck_assert_int_eq(vfiomap_device_name(dev, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "1af4:1110");
+	ck_assert_str_eq(vfiomap_mode_name(VFIOMAP_MODE_CDEV), "iommufd cdev");
+	ck_assert_str_eq(vfiomap_mode_name((enum vfiomap_mode)42), "unknown");
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device");
@@ -283,6 +306,7 @@ int main(void)
 	tcase_add_test(tc, noiommu_cdev_open);
 	tcase_add_test(tc, cdev_open);
 	tcase_add_test(tc, open_wide_domain);
+	tcase_add_test(tc, pci_ids_from_config_space);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
