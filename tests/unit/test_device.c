@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,26 @@ START_TEST(pci_ids_from_config_space)
 }
 END_TEST
 
+/* Every fd the library opens is close-on-exec (docs/api.md, fork and exec). */
+START_TEST(library_fds_are_cloexec)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", "vfio0", true);
+	o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_ne(fcntl(dev->group, F_GETFD) & FD_CLOEXEC, 0);
+	ck_assert_int_ne(fcntl(dev->container, F_GETFD) & FD_CLOEXEC, 0);
+	vfiomap_device_close(dev);
+	o = tree_opts(VFIOMAP_MODE_CDEV, 0);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_ne(fcntl(dev->fd, F_GETFD) & FD_CLOEXEC, 0);
+	ck_assert_int_ne(fcntl(dev->container, F_GETFD) & FD_CLOEXEC, 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device");
@@ -307,6 +328,7 @@ int main(void)
 	tcase_add_test(tc, cdev_open);
 	tcase_add_test(tc, open_wide_domain);
 	tcase_add_test(tc, pci_ids_from_config_space);
+	tcase_add_test(tc, library_fds_are_cloexec);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
