@@ -150,7 +150,7 @@ static unsigned long slab_kb(void)
 
 static void set_limit(unsigned int v)
 {
-	FILE *f = fopen("/sys/module/vfio_pci_core/parameters/max_mmap_cookies", "w");
+	FILE *f = fopen("/sys/module/vfio/parameters/max_mmap_cookies", "w");
 
 	if (f) {
 		fprintf(f, "%u\n", v);
@@ -261,14 +261,15 @@ int main(int argc, char **argv)
 		set_limit(65536 + 16);
 		for (int k = 0; k < nn; k++) {
 			while (have < ns[k] - 1)
-				live[have++] = raw_create(fd, 0, PG, 0);
+				/* distinct ranges: identical ones share a cookie */
+				live[have] = raw_create(fd, (uint64_t)have * PG, PG, 0), have++;
 			if (ns[k] == 65536 || (short_mode && k == nn - 1))
 				slab1 = slab_kb();
 			/* with N-1 live, create then destroy one, reps times */
 			double tc = 0, td = 0;
 			for (int i = 0; i < reps; i++) {
 				double t0 = now();
-				uint64_t c = raw_create(fd, (uint64_t)(i % 16) * PG, PG, 0);
+				uint64_t c = raw_create(fd, (uint64_t)(65536 + i % 16) * PG, PG, 0);
 				double t1 = now();
 				raw_destroy(fd, c);
 				tc += t1 - t0;

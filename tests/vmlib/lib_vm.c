@@ -226,8 +226,9 @@ START_TEST(edu_through_library)
 	} else {
 		/* BAR0 is not prefetchable: the kernel refuses WC */
 		ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000,
-						       VFIOMAP_ATTR_WC, &c), -EPERM);
-		ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "Operation not permitted"));
+						       VFIOMAP_ATTR_WC, &c), -EOPNOTSUPP);
+		ck_assert(strstr(vfiomap_strerror(), "write-combining") ||
+			  strstr(vfiomap_strerror(), "Operation not supported"));
 	}
 	ck_assert_int_eq(vfiomap_unmap(m), 0);
 	vfiomap_device_close(dev);
@@ -246,8 +247,8 @@ START_TEST(library_validation)
 	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, 0x40, &c), -EINVAL);
 	ck_assert_uint_eq(vfiomap_device_ioctl_count(dev), before);
 	/* the kernel's own errors come through */
-	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 64 << 20, 0x1000, 0, &c), -ERANGE);
-	ck_assert_int_eq(vfiomap_cookie_create(dev, 7, 0, 0x1000, 0, &c), -ENXIO);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 64 << 20, 0x1000, 0, &c), -EINVAL);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 7, 0, 0x1000, 0, &c), -EINVAL);
 	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 128 << 20, 0, 0, &m), -ERANGE);
 	ck_assert_int_eq(vfiomap_map_range(dev, 7, 0, 0x1000, 0, 0, &m), -EINVAL);
 	ck_assert_int_eq(vfiomap_cookie_destroy(dev, 1ULL << 50), -ENOENT);
