@@ -4,13 +4,13 @@
 
 #include "internal.h"
 
-bool vfiomap_is_page_aligned(uint64_t v)
+bool vfm__is_page_aligned(uint64_t v)
 {
-	return (v & (VFIOMAP_PAGE - 1)) == 0;
+	return (v & (VFM_PAGE - 1)) == 0;
 }
 
 /* Largest power of two dividing v (2^63 for v == 0). */
-uint64_t vfiomap_ctz_align(uint64_t v)
+uint64_t vfm__ctz_align(uint64_t v)
 {
 	return v ? v & -v : 1ULL << 63;
 }
@@ -19,7 +19,7 @@ uint64_t vfiomap_ctz_align(uint64_t v)
  * [offset, offset + size) inside [0, limit)?  0, -EINVAL (zero size),
  * -EOVERFLOW (wraps) or -ERANGE (past the limit).
  */
-int vfiomap_check_range(uint64_t offset, uint64_t size, uint64_t limit)
+int vfm__check_range(uint64_t offset, uint64_t size, uint64_t limit)
 {
 	if (!size)
 		return -EINVAL;
@@ -31,7 +31,7 @@ int vfiomap_check_range(uint64_t offset, uint64_t size, uint64_t limit)
 }
 
 /* Index of the area holding [offset, offset + size), or -ERANGE. */
-int vfiomap_area_containing(const struct vfiomap_area *areas, uint32_t n,
+int vfm__area_containing(const struct vfiomap_area *areas, uint32_t n,
 			    uint64_t offset, uint64_t size)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -46,14 +46,14 @@ int vfiomap_area_containing(const struct vfiomap_area *areas, uint32_t n,
 
 VFIOMAP_EXPORT uint64_t vfiomap_huge_align(uint64_t size, uint64_t offset)
 {
-	uint64_t a = vfiomap_ctz_align(size);
-	uint64_t o = vfiomap_ctz_align(offset);
+	uint64_t a = vfm__ctz_align(size);
+	uint64_t o = vfm__ctz_align(offset);
 
-	if (a > VFIOMAP_GIB)
-		a = VFIOMAP_GIB;
+	if (a > VFM_GIB)
+		a = VFM_GIB;
 	if (o < a)
 		a = o;
-	if (a < VFIOMAP_PAGE)
-		a = VFIOMAP_PAGE;
+	if (a < VFM_PAGE)
+		a = VFM_PAGE;
 	return a;
 }

@@ -31,7 +31,7 @@ struct cap_type {
 	uint32_t subtype;
 };
 
-void vfiomap_caps_free(struct vfiomap_caps *caps)
+void vfm__caps_free(struct vfm_caps *caps)
 {
 	if (!caps)
 		return;
@@ -39,19 +39,19 @@ void vfiomap_caps_free(struct vfiomap_caps *caps)
 	memset(caps, 0, sizeof(*caps));
 }
 
-static int parse_sparse(const uint8_t *p, size_t avail, struct vfiomap_caps *out)
+static int parse_sparse(const uint8_t *p, size_t avail, struct vfm_caps *out)
 {
 	struct cap_sparse_hdr h;
 	size_t max_areas;
 
 	if (out->has_sparse)
-		return vfiomap_err(-EPROTO, "capability chain: two sparse-mmap capabilities");
+		return vfm__err(-EPROTO, "capability chain: two sparse-mmap capabilities");
 	if (avail < sizeof(h))
-		return vfiomap_err(-EPROTO, "capability chain: sparse-mmap capability truncated");
+		return vfm__err(-EPROTO, "capability chain: sparse-mmap capability truncated");
 	memcpy(&h, p, sizeof(h));
 	max_areas = (avail - sizeof(h)) / sizeof(struct cap_area);
 	if (h.nr_areas > max_areas)
-		return vfiomap_err(-EPROTO,
+		return vfm__err(-EPROTO,
 				   "capability chain: sparse-mmap claims %u areas, room for %zu",
 				   h.nr_areas, max_areas);
 	out->has_sparse = true;
@@ -60,21 +60,21 @@ static int parse_sparse(const uint8_t *p, size_t avail, struct vfiomap_caps *out
 		return 0;
 	out->sparse = calloc(h.nr_areas, sizeof(*out->sparse));
 	if (!out->sparse)
-		return vfiomap_err(-ENOMEM, "out of memory");
+		return vfm__err(-ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < h.nr_areas; i++) {
 		struct cap_area a;
 
 		memcpy(&a, p + sizeof(h) + i * sizeof(a), sizeof(a));
 		if (a.offset + a.size < a.offset)
-			return vfiomap_err(-EPROTO, "capability chain: sparse area %u wraps", i);
+			return vfm__err(-EPROTO, "capability chain: sparse area %u wraps", i);
 		out->sparse[i].offset = a.offset;
 		out->sparse[i].size = a.size;
 	}
 	return 0;
 }
 
-int vfiomap_parse_caps(const void *buf, size_t len, size_t min_off,
-		       uint32_t first, struct vfiomap_caps *out)
+int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
+		       uint32_t first, struct vfm_caps *out)
 {
 	const uint8_t *b = buf;
 	uint32_t off = first;
@@ -83,42 +83,42 @@ int vfiomap_parse_caps(const void *buf, size_t len, size_t min_off,
 
 	memset(out, 0, sizeof(*out));
 	if (!buf && len)
-		return vfiomap_err(-EINVAL, "capability chain: no buffer");
+		return vfm__err(-EINVAL, "capability chain: no buffer");
 
 	while (off) {
 		struct vfio_info_cap_header h;
 		size_t end;
 
 		if (++n > MAX_CAPS) {
-			ret = vfiomap_err(-EPROTO, "capability chain: more than %d entries",
+			ret = vfm__err(-EPROTO, "capability chain: more than %d entries",
 					  MAX_CAPS);
 			break;
 		}
 		if (off < prev_end) {
-			ret = vfiomap_err(-EPROTO,
+			ret = vfm__err(-EPROTO,
 					  "capability chain: offset %u goes backwards or overlaps (cycle?)",
 					  off);
 			break;
 		}
 		if (off % 4) {
-			ret = vfiomap_err(-EPROTO, "capability chain: misaligned offset %u", off);
+			ret = vfm__err(-EPROTO, "capability chain: misaligned offset %u", off);
 			break;
 		}
 		if ((size_t)off > len || len - off < sizeof(h)) {
-			ret = vfiomap_err(-EPROTO,
+			ret = vfm__err(-EPROTO,
 					  "capability chain: header at %u beyond the %zu-byte buffer",
 					  off, len);
 			break;
 		}
 		memcpy(&h, b + off, sizeof(h));
 		if (h.next && h.next <= off) {
-			ret = vfiomap_err(-EPROTO,
+			ret = vfm__err(-EPROTO,
 					  "capability chain: next %u does not move forward from %u (cycle)",
 					  h.next, off);
 			break;
 		}
 		if (h.next && (size_t)h.next > len) {
-			ret = vfiomap_err(-EPROTO,
+			ret = vfm__err(-EPROTO,
 					  "capability chain: next %u beyond the %zu-byte buffer",
 					  h.next, len);
 			break;
@@ -133,7 +133,7 @@ int vfiomap_parse_caps(const void *buf, size_t len, size_t min_off,
 			struct cap_type t;
 
 			if (end - off < sizeof(t)) {
-				ret = vfiomap_err(-EPROTO, "capability chain: type capability truncated");
+				ret = vfm__err(-EPROTO, "capability chain: type capability truncated");
 				break;
 			}
 			memcpy(&t, b + off, sizeof(t));
@@ -149,7 +149,7 @@ int vfiomap_parse_caps(const void *buf, size_t len, size_t min_off,
 			struct vfio_region_info_cap_mmap_attrs a;
 
 			if (end - off < sizeof(a)) {
-				ret = vfiomap_err(-EPROTO,
+				ret = vfm__err(-EPROTO,
 						  "capability chain: mmap-attrs capability truncated");
 				break;
 			}
@@ -167,6 +167,6 @@ int vfiomap_parse_caps(const void *buf, size_t len, size_t min_off,
 		off = h.next;
 	}
 	if (ret)
-		vfiomap_caps_free(out);
+		vfm__caps_free(out);
 	return ret;
 }

@@ -21,7 +21,7 @@ static int feature(struct vfiomap_device *dev, uint32_t flags,
 	f.hdr.flags = flags | VFIO_DEVICE_FEATURE_MMAP_COOKIE;
 	if (mc)
 		f.mc = *mc;
-	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_FEATURE, &f);
+	ret = vfm__ioctl(dev, dev->fd, VFIO_DEVICE_FEATURE, &f);
 	if (!ret && mc)
 		*mc = f.mc;
 	return ret;
@@ -31,14 +31,14 @@ VFIOMAP_EXPORT int vfiomap_cookie_supported(struct vfiomap_device *dev)
 {
 	int ret;
 
-	if (!vfiomap_device_valid(dev))
-		return vfiomap_err(-EINVAL, "vfiomap_cookie_supported: device is NULL");
+	if (!vfm__device_valid(dev))
+		return vfm__err(-EINVAL, "vfiomap_cookie_supported: device is NULL");
 	ret = feature(dev, VFIO_DEVICE_FEATURE_PROBE, NULL);
 	if (!ret)
 		return 1;
 	if (ret == -ENOTTY || ret == -EINVAL)
 		return 0;
-	return vfiomap_err(ret, "probing mmap cookies: %s", strerror(-ret));
+	return vfm__err(ret, "probing mmap cookies: %s", strerror(-ret));
 }
 
 static const char *stock_msg =
@@ -54,42 +54,42 @@ VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
 		.region_index = region, .attrs = attrs,
 		.region_offset = offset, .size = size,
 	};
-	struct vfiomap_cookie_node *node;
+	struct vfm_cookie_node *node;
 	int ret;
 
-	if (!vfiomap_device_valid(dev) || !cookie)
-		return vfiomap_err(-EINVAL, "vfiomap_cookie_create: NULL argument");
+	if (!vfm__device_valid(dev) || !cookie)
+		return vfm__err(-EINVAL, "vfiomap_cookie_create: NULL argument");
 	if (attrs & ~VFIOMAP_ATTR_ALL)
-		return vfiomap_err(-EINVAL, "unknown cookie attributes 0x%x", attrs);
+		return vfm__err(-EINVAL, "unknown cookie attributes 0x%x", attrs);
 	if (!size)
-		return vfiomap_err(-EINVAL, "cookie size is zero");
-	if (!vfiomap_is_page_aligned(offset) || !vfiomap_is_page_aligned(size))
-		return vfiomap_err(-EINVAL,
+		return vfm__err(-EINVAL, "cookie size is zero");
+	if (!vfm__is_page_aligned(offset) || !vfm__is_page_aligned(size))
+		return vfm__err(-EINVAL,
 				   "cookie range 0x%llx+0x%llx is not page aligned",
 				   (unsigned long long)offset, (unsigned long long)size);
 	if (offset + size < offset)
-		return vfiomap_err(-EOVERFLOW, "cookie range 0x%llx+0x%llx wraps",
+		return vfm__err(-EOVERFLOW, "cookie range 0x%llx+0x%llx wraps",
 				   (unsigned long long)offset, (unsigned long long)size);
 	node = calloc(1, sizeof(*node));
 	if (!node)
-		return vfiomap_err(-ENOMEM, "out of memory");
+		return vfm__err(-ENOMEM, "out of memory");
 
 	ret = feature(dev, VFIO_DEVICE_FEATURE_GET, &mc);
 	if (ret) {
 		free(node);
 		if (ret == -ENOTTY)
-			return vfiomap_err(-EOPNOTSUPP, "%s", stock_msg);
-		return vfiomap_err(ret, "creating a cookie for region %u 0x%llx+0x%llx attrs 0x%x: %s",
+			return vfm__err(-EOPNOTSUPP, "%s", stock_msg);
+		return vfm__err(ret, "creating a cookie for region %u 0x%llx+0x%llx attrs 0x%x: %s",
 				   region, (unsigned long long)offset,
 				   (unsigned long long)size, attrs, strerror(-ret));
 	}
 	node->cookie = mc.cookie;
-	vfiomap_dev_lock(dev);
+	vfm__dev_lock(dev);
 	node->next = dev->cookies;
 	dev->cookies = node;
-	vfiomap_dev_unlock(dev);
+	vfm__dev_unlock(dev);
 	*cookie = mc.cookie;
-	vfiomap_debug("cookie 0x%llx for region %u 0x%llx+0x%llx attrs 0x%x",
+	vfm__debug("cookie 0x%llx for region %u 0x%llx+0x%llx attrs 0x%x",
 		      (unsigned long long)mc.cookie, region,
 		      (unsigned long long)offset, (unsigned long long)size, attrs);
 	return 0;
@@ -98,13 +98,13 @@ VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
 VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t cookie)
 {
 	struct vfio_device_feature_mmap_cookie mc = { .cookie = cookie };
-	struct vfiomap_cookie_node **pp, *n = NULL;
+	struct vfm_cookie_node **pp, *n = NULL;
 	int ret;
 
-	if (!vfiomap_device_valid(dev))
-		return vfiomap_err(-EINVAL, "vfiomap_cookie_destroy: device is NULL");
+	if (!vfm__device_valid(dev))
+		return vfm__err(-EINVAL, "vfiomap_cookie_destroy: device is NULL");
 	ret = feature(dev, VFIO_DEVICE_FEATURE_SET, &mc);
-	vfiomap_dev_lock(dev);
+	vfm__dev_lock(dev);
 	for (pp = &dev->cookies; *pp; pp = &(*pp)->next) {
 		if ((*pp)->cookie == cookie) {
 			n = *pp;
@@ -112,12 +112,12 @@ VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t c
 			break;
 		}
 	}
-	vfiomap_dev_unlock(dev);
+	vfm__dev_unlock(dev);
 	free(n);
 	if (ret == -ENOTTY)
-		return vfiomap_err(-EOPNOTSUPP, "%s", stock_msg);
+		return vfm__err(-EOPNOTSUPP, "%s", stock_msg);
 	if (ret)
-		return vfiomap_err(ret, "destroying cookie 0x%llx: %s",
+		return vfm__err(ret, "destroying cookie 0x%llx: %s",
 				   (unsigned long long)cookie, strerror(-ret));
 	return 0;
 }

@@ -12,7 +12,7 @@
 
 #include "uapi/vfio_iommufd_cdev.h"
 
-bool vfiomap_device_valid(const struct vfiomap_device *dev)
+bool vfm__device_valid(const struct vfiomap_device *dev)
 {
 	return dev != NULL;
 }
@@ -37,7 +37,7 @@ static void device_free(struct vfiomap_device *dev)
 		close(dev->group);
 	if (dev->container >= 0)
 		close(dev->container);
-	struct vfiomap_region_slot *slots = atomic_load(&dev->slots);
+	struct vfm_region_slot *slots = atomic_load(&dev->slots);
 
 	for (uint32_t i = 0; slots && i < dev->nr_slots; i++)
 		free(slots[i].sparse);
@@ -55,15 +55,15 @@ static int open_node(const char *path, const char *what)
 	switch (errno) {
 	case EACCES:
 	case EPERM:
-		return vfiomap_err(-errno,
+		return vfm__err(-errno,
 				   "no permission to open %s (%s): run as root or grant access to the VFIO nodes",
 				   path, what);
 	case ENOENT:
-		return vfiomap_err(-ENOENT, "%s does not exist (%s)", path, what);
+		return vfm__err(-ENOENT, "%s does not exist (%s)", path, what);
 	case EBUSY:
-		return vfiomap_err(-EBUSY, "%s is busy (%s already open elsewhere?)", path, what);
+		return vfm__err(-EBUSY, "%s is busy (%s already open elsewhere?)", path, what);
 	default:
-		return vfiomap_err(-errno, "cannot open %s (%s): %s", path, what,
+		return vfm__err(-errno, "cannot open %s (%s): %s", path, what,
 				   strerror(errno));
 	}
 }
@@ -77,9 +77,9 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 	bool noiommu;
 	int ret;
 
-	ret = vfiomap_sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name));
+	ret = vfm__sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name));
 	if (ret)
-		return vfiomap_err(-ENOENT,
+		return vfm__err(-ENOENT,
 				   "%s has no VFIO cdev (kernel without VFIO_DEVICE_CDEV, or not bound to vfio-pci)",
 				   dev->bdf);
 	noiommu = !strncmp(name, "noiommu-", 8);
@@ -92,9 +92,9 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 	if (dev->container < 0)
 		return dev->container;
 	bind.iommufd = dev->container;
-	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+	ret = vfm__ioctl(dev, dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	if (ret)
-		return vfiomap_err(ret, "VFIO_DEVICE_BIND_IOMMUFD on %s%s: %s", dev->bdf,
+		return vfm__err(ret, "VFIO_DEVICE_BIND_IOMMUFD on %s%s: %s", dev->bdf,
 				   noiommu ? " (no-IOMMU cdev: needs CAP_SYS_RAWIO)" : "",
 				   strerror(-ret));
 	if (noiommu) {
@@ -102,13 +102,13 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 		dev->mode = VFIOMAP_MODE_CDEV;
 		return 0;
 	}
-	ret = vfiomap_ioctl(dev, dev->container, IOMMU_IOAS_ALLOC, &ioas);
+	ret = vfm__ioctl(dev, dev->container, IOMMU_IOAS_ALLOC, &ioas);
 	if (ret)
-		return vfiomap_err(ret, "IOMMU_IOAS_ALLOC: %s", strerror(-ret));
+		return vfm__err(ret, "IOMMU_IOAS_ALLOC: %s", strerror(-ret));
 	at.pt_id = ioas.out_ioas_id;
-	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+	ret = vfm__ioctl(dev, dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
 	if (ret)
-		return vfiomap_err(ret, "VFIO_DEVICE_ATTACH_IOMMUFD_PT on %s: %s",
+		return vfm__err(ret, "VFIO_DEVICE_ATTACH_IOMMUFD_PT on %s: %s",
 				   dev->bdf, strerror(-ret));
 	dev->mode = VFIOMAP_MODE_CDEV;
 	return 0;
@@ -123,53 +123,53 @@ static int open_group(struct vfiomap_device *dev, const char *devroot,
 	bool is_noiommu;
 	int ret;
 
-	ret = vfiomap_sysfs_group(dev->sysfs_root, dev->bdf, grp, sizeof(grp));
+	ret = vfm__sysfs_group(dev->sysfs_root, dev->bdf, grp, sizeof(grp));
 	if (ret)
-		return vfiomap_err(-ENOENT,
+		return vfm__err(-ENOENT,
 				   "%s has no IOMMU group: no IOMMU, and no-IOMMU mode is off (load vfio with enable_unsafe_noiommu_mode=1)",
 				   dev->bdf);
 	snprintf(path, sizeof(path), "%s/vfio/%s", devroot, grp);
 	snprintf(noiommu, sizeof(noiommu), "%s/vfio/noiommu-%s", devroot, grp);
 	is_noiommu = stat(noiommu, &sb) == 0;
 	if (want == VFIOMAP_MODE_NOIOMMU && !is_noiommu)
-		return vfiomap_err(-ENOENT,
+		return vfm__err(-ENOENT,
 				   "%s: no %s; no-IOMMU mode needs vfio.enable_unsafe_noiommu_mode=1 and a device without an IOMMU",
 				   dev->bdf, noiommu);
 	if (want == VFIOMAP_MODE_GROUP && is_noiommu && stat(path, &sb))
-		return vfiomap_err(-ENOENT,
+		return vfm__err(-ENOENT,
 				   "%s is in a no-IOMMU group (%s); open it with VFIOMAP_MODE_NOIOMMU",
 				   dev->bdf, noiommu);
 	if (!is_noiommu && stat(path, &sb))
-		return vfiomap_err(-ENOENT,
+		return vfm__err(-ENOENT,
 				   "%s: neither %s nor %s exists: is the device bound to vfio-pci? (for no-IOMMU mode set vfio.enable_unsafe_noiommu_mode=1)",
 				   dev->bdf, path, noiommu);
 
 	dev->group = open_node(is_noiommu ? noiommu : path, "VFIO group");
 	if (dev->group < 0)
 		return dev->group;
-	ret = vfiomap_ioctl(dev, dev->group, VFIO_GROUP_GET_STATUS, &st);
+	ret = vfm__ioctl(dev, dev->group, VFIO_GROUP_GET_STATUS, &st);
 	if (ret)
-		return vfiomap_err(ret, "VFIO_GROUP_GET_STATUS: %s", strerror(-ret));
+		return vfm__err(ret, "VFIO_GROUP_GET_STATUS: %s", strerror(-ret));
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
-		return vfiomap_err(-EBUSY,
+		return vfm__err(-EBUSY,
 				   "group %s of %s is not viable: bind every device of the group to vfio-pci",
 				   grp, dev->bdf);
 	snprintf(path, sizeof(path), "%s/vfio/vfio", devroot);
 	dev->container = open_node(path, "VFIO container");
 	if (dev->container < 0)
 		return dev->container;
-	ret = vfiomap_ioctl(dev, dev->group, VFIO_GROUP_SET_CONTAINER, &dev->container);
+	ret = vfm__ioctl(dev, dev->group, VFIO_GROUP_SET_CONTAINER, &dev->container);
 	if (ret)
-		return vfiomap_err(ret, "VFIO_GROUP_SET_CONTAINER: %s", strerror(-ret));
-	ret = vfiomap_ioctl(dev, dev->container, VFIO_SET_IOMMU,
+		return vfm__err(ret, "VFIO_GROUP_SET_CONTAINER: %s", strerror(-ret));
+	ret = vfm__ioctl(dev, dev->container, VFIO_SET_IOMMU,
 			    (void *)(uintptr_t)(is_noiommu ? VFIO_NOIOMMU_IOMMU
 							   : VFIO_TYPE1v2_IOMMU));
 	if (ret)
-		return vfiomap_err(ret, "VFIO_SET_IOMMU (%s): %s",
+		return vfm__err(ret, "VFIO_SET_IOMMU (%s): %s",
 				   is_noiommu ? "no-IOMMU" : "type1v2", strerror(-ret));
-	ret = vfiomap_ioctl(dev, dev->group, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+	ret = vfm__ioctl(dev, dev->group, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
 	if (ret < 0)
-		return vfiomap_err(ret, "VFIO_GROUP_GET_DEVICE_FD %s: %s", dev->bdf,
+		return vfm__err(ret, "VFIO_GROUP_GET_DEVICE_FD %s: %s", dev->bdf,
 				   strerror(-ret));
 	dev->fd = ret;
 	dev->mode = is_noiommu ? VFIOMAP_MODE_NOIOMMU : VFIOMAP_MODE_GROUP;
@@ -198,41 +198,41 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 	int ret;
 
 	if (!out)
-		return vfiomap_err(-EINVAL, "vfiomap_device_open: out is NULL");
+		return vfm__err(-EINVAL, "vfiomap_device_open: out is NULL");
 	*out = NULL;
 	if (opts) {
 		if (opts->size < offsetof(struct vfiomap_open_opts, sysfs_root) ||
 		    opts->size > sizeof(o))
-			return vfiomap_err(-EINVAL, "vfiomap_open_opts: bad size %zu",
+			return vfm__err(-EINVAL, "vfiomap_open_opts: bad size %zu",
 					   opts->size);
 		memcpy(&o, opts, opts->size);
 	}
 	if (o.mode > VFIOMAP_MODE_NOIOMMU)
-		return vfiomap_err(-EINVAL, "unknown open mode %d", (int)o.mode);
+		return vfm__err(-EINVAL, "unknown open mode %d", (int)o.mode);
 	if (o.flags & ~VFIOMAP_OPEN_WC_SYSFS_FALLBACK)
-		return vfiomap_err(-EINVAL, "unknown open flags 0x%x", o.flags);
+		return vfm__err(-EINVAL, "unknown open flags 0x%x", o.flags);
 
 	dev = device_alloc();
 	if (!dev)
-		return vfiomap_err(-ENOMEM, "out of memory");
+		return vfm__err(-ENOMEM, "out of memory");
 	dev->own_fd = true;
 	dev->flags = o.flags;
-	if (vfiomap_parse_bdf(bdf, dev->bdf)) {
+	if (vfm__parse_bdf(bdf, dev->bdf)) {
 		device_free(dev);
-		return vfiomap_err(-EINVAL, "'%s' is not a PCI address (DDDD:BB:DD.F)",
+		return vfm__err(-EINVAL, "'%s' is not a PCI address (DDDD:BB:DD.F)",
 				   bdf ? bdf : "(null)");
 	}
 	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "%s",
 		 o.sysfs_root ? o.sysfs_root : "/sys");
 	devroot = o.dev_root ? o.dev_root : "/dev";
 
-	ret = vfiomap_sysfs_driver(dev->sysfs_root, dev->bdf, drv, sizeof(drv));
+	ret = vfm__sysfs_driver(dev->sysfs_root, dev->bdf, drv, sizeof(drv));
 	if (ret == -ENODEV) {
-		ret = vfiomap_err(-ENODEV, "no PCI device %s", dev->bdf);
+		ret = vfm__err(-ENODEV, "no PCI device %s", dev->bdf);
 		goto fail;
 	}
 	if (ret) {
-		ret = vfiomap_err(ret, "cannot read the driver of %s: %s", dev->bdf,
+		ret = vfm__err(ret, "cannot read the driver of %s: %s", dev->bdf,
 				  strerror(-ret));
 		goto fail;
 	}
@@ -243,7 +243,7 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 			snprintf(unbind, sizeof(unbind),
 				 "echo %s > /sys/bus/pci/devices/%s/driver/unbind; ",
 				 dev->bdf, dev->bdf);
-		ret = vfiomap_err(-ENODEV,
+		ret = vfm__err(-ENODEV,
 				  "%s is %s%s, not vfio-pci; bind it: echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; %secho %s > /sys/bus/pci/drivers_probe",
 				  dev->bdf, drv[0] ? "bound to " : "not bound to a driver",
 				  drv, dev->bdf, unbind, dev->bdf);
@@ -263,14 +263,14 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 
 		ret = -ENOENT;
 		/* a no-IOMMU cdev only when asked for: AUTO prefers its group */
-		if (!vfiomap_sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name)) &&
+		if (!vfm__sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name)) &&
 		    strncmp(name, "noiommu-", 8)) {
 			/* a failure here is not the call's: logged at DEBUG */
-			vfiomap_attempt_begin();
+			vfm__attempt_begin();
 			ret = open_cdev(dev, devroot);
-			vfiomap_attempt_end();
+			vfm__attempt_end();
 			if (ret) {
-				vfiomap_info("%s: cdev open failed, trying the group", dev->bdf);
+				vfm__info("%s: cdev open failed, trying the group", dev->bdf);
 				close_fds(dev);
 			}
 		}
@@ -280,7 +280,7 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 	}
 	if (ret)
 		goto fail;
-	vfiomap_debug("%s opened (mode %d, fd %d)", dev->bdf, (int)dev->mode, dev->fd);
+	vfm__debug("%s opened (mode %d, fd %d)", dev->bdf, (int)dev->mode, dev->fd);
 	*out = dev;
 	return 0;
 fail:
@@ -297,24 +297,24 @@ VFIOMAP_EXPORT int vfiomap_device_adopt(int device_fd, uint32_t flags,
 	int ret;
 
 	if (!out)
-		return vfiomap_err(-EINVAL, "vfiomap_device_adopt: out is NULL");
+		return vfm__err(-EINVAL, "vfiomap_device_adopt: out is NULL");
 	*out = NULL;
 	if (device_fd < 0)
-		return vfiomap_err(-EINVAL, "vfiomap_device_adopt: bad fd %d", device_fd);
+		return vfm__err(-EINVAL, "vfiomap_device_adopt: bad fd %d", device_fd);
 	if (flags & ~VFIOMAP_ADOPT_OWN_FD)
-		return vfiomap_err(-EINVAL, "vfiomap_device_adopt: unknown flags 0x%x", flags);
+		return vfm__err(-EINVAL, "vfiomap_device_adopt: unknown flags 0x%x", flags);
 	dev = device_alloc();
 	if (!dev)
-		return vfiomap_err(-ENOMEM, "out of memory");
+		return vfm__err(-ENOMEM, "out of memory");
 	dev->fd = device_fd;
 	dev->own_fd = flags & VFIOMAP_ADOPT_OWN_FD;
 	dev->mode = VFIOMAP_MODE_AUTO;
 	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "/sys");
-	ret = vfiomap_ioctl(dev, device_fd, VFIO_DEVICE_GET_INFO, &info);
+	ret = vfm__ioctl(dev, device_fd, VFIO_DEVICE_GET_INFO, &info);
 	if (ret) {
 		dev->own_fd = false;
 		device_free(dev);
-		return vfiomap_err(ret == -EINVAL ? -ENOTTY : ret,
+		return vfm__err(ret == -EINVAL ? -ENOTTY : ret,
 				   "fd %d is not a usable VFIO device: %s", device_fd,
 				   strerror(-ret));
 	}
@@ -333,7 +333,7 @@ VFIOMAP_EXPORT void vfiomap_device_close(struct vfiomap_device *dev)
 	while (dev->mappings)
 		vfiomap_unmap(dev->mappings);
 	while (dev->cookies) {
-		struct vfiomap_cookie_node *c = dev->cookies;
+		struct vfm_cookie_node *c = dev->cookies;
 
 		vfiomap_cookie_destroy(dev, c->cookie);
 		if (dev->cookies == c) {	/* destroy failed: drop it */
@@ -347,7 +347,7 @@ VFIOMAP_EXPORT void vfiomap_device_close(struct vfiomap_device *dev)
 VFIOMAP_EXPORT int vfiomap_device_fd(const struct vfiomap_device *dev)
 {
 	if (!dev)
-		return vfiomap_err(-EINVAL, "vfiomap_device_fd: device is NULL");
+		return vfm__err(-EINVAL, "vfiomap_device_fd: device is NULL");
 	return dev->fd;
 }
 
@@ -361,28 +361,28 @@ VFIOMAP_EXPORT const char *vfiomap_device_bdf(const struct vfiomap_device *dev)
 	return dev && dev->bdf[0] ? dev->bdf : NULL;
 }
 
-void vfiomap_dev_lock(struct vfiomap_device *dev)
+void vfm__dev_lock(struct vfiomap_device *dev)
 {
 	pthread_mutex_lock(&dev->lock);
-	vfiomap_log_hold();
+	vfm__log_hold();
 }
 
-void vfiomap_dev_unlock(struct vfiomap_device *dev)
+void vfm__dev_unlock(struct vfiomap_device *dev)
 {
 	pthread_mutex_unlock(&dev->lock);
-	vfiomap_log_release();
+	vfm__log_release();
 }
 
-int vfiomap_device_info_locked(struct vfiomap_device *dev)
+int vfm__device_info_locked(struct vfiomap_device *dev)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	int ret;
 
 	if (dev->info_valid)
 		return 0;
-	ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_GET_INFO, &info);
+	ret = vfm__ioctl(dev, dev->fd, VFIO_DEVICE_GET_INFO, &info);
 	if (ret)
-		return vfiomap_err(ret, "VFIO_DEVICE_GET_INFO: %s", strerror(-ret));
+		return vfm__err(ret, "VFIO_DEVICE_GET_INFO: %s", strerror(-ret));
 	dev->info.flags = info.flags;
 	dev->info.num_regions = info.num_regions;
 	dev->info.num_irqs = info.num_irqs;
@@ -395,13 +395,13 @@ VFIOMAP_EXPORT int vfiomap_device_get_info(struct vfiomap_device *dev,
 {
 	int ret;
 
-	if (!vfiomap_device_valid(dev) || !info)
-		return vfiomap_err(-EINVAL, "vfiomap_device_get_info: NULL argument");
-	vfiomap_dev_lock(dev);
-	ret = vfiomap_device_info_locked(dev);
+	if (!vfm__device_valid(dev) || !info)
+		return vfm__err(-EINVAL, "vfiomap_device_get_info: NULL argument");
+	vfm__dev_lock(dev);
+	ret = vfm__device_info_locked(dev);
 	if (!ret)
 		*info = dev->info;
-	vfiomap_dev_unlock(dev);
+	vfm__dev_unlock(dev);
 	return ret;
 }
 
@@ -416,14 +416,14 @@ VFIOMAP_EXPORT int vfiomap_device_pci_ids(struct vfiomap_device *dev,
 	uint8_t c[0x30];
 	ssize_t n;
 
-	if (!vfiomap_device_valid(dev) || !ids)
-		return vfiomap_err(-EINVAL, "vfiomap_device_pci_ids: NULL argument");
+	if (!vfm__device_valid(dev) || !ids)
+		return vfm__err(-EINVAL, "vfiomap_device_pci_ids: NULL argument");
 	/* config space: works for adopted fds too (no sysfs needed) */
 	n = vfiomap_region_read(dev, VFIO_PCI_CONFIG_REGION_INDEX, 0, c, sizeof(c));
 	if (n < 0)
 		return (int)n;
 	if (n != (ssize_t)sizeof(c))
-		return vfiomap_err(-EIO, "short read of the config space header (%zd bytes)", n);
+		return vfm__err(-EIO, "short read of the config space header (%zd bytes)", n);
 	ids->vendor = (uint16_t)(c[0] | c[1] << 8);
 	ids->device = (uint16_t)(c[2] | c[3] << 8);
 	ids->revision = c[8];
@@ -440,7 +440,7 @@ VFIOMAP_EXPORT int vfiomap_device_name(const struct vfiomap_device *dev, char *b
 	int ret;
 
 	if (!dev || !buf || !len)
-		return vfiomap_err(-EINVAL, "vfiomap_device_name: NULL argument");
+		return vfm__err(-EINVAL, "vfiomap_device_name: NULL argument");
 	ret = vfiomap_device_pci_ids((struct vfiomap_device *)dev, &ids);
 	if (ret)
 		return ret;

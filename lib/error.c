@@ -3,10 +3,10 @@
  * Per-thread messages and the log callback.
  *
  * The callback never runs with a device lock held: while a thread holds
- * one (vfiomap_dev_lock() calls vfiomap_log_hold()), its messages are
+ * one (vfm__dev_lock() calls vfm__log_hold()), its messages are
  * queued, and delivered when it lets go of the last one.  Inside an attempt whose failure the caller
  * handles (AUTO's cdev try, the cookie before the sysfs WC fallback),
- * failures are logged at DEBUG; vfiomap_err_report() logs the message at
+ * failures are logged at DEBUG; vfm__err_report() logs the message at
  * ERROR if the attempt's failure becomes the call's.
  */
 #include <pthread.h>
@@ -92,12 +92,12 @@ static void emit(enum vfiomap_log_level level, const char *msg)
 	nr_pending++;
 }
 
-void vfiomap_log_hold(void)
+void vfm__log_hold(void)
 {
 	locks_held++;
 }
 
-void vfiomap_log_release(void)
+void vfm__log_release(void)
 {
 	struct pending out[MAX_PENDING];
 	unsigned int n = nr_pending;
@@ -111,23 +111,23 @@ void vfiomap_log_release(void)
 		deliver(out[i].level, out[i].msg);
 }
 
-void vfiomap_attempt_begin(void)
+void vfm__attempt_begin(void)
 {
 	attempts++;
 }
 
-void vfiomap_attempt_end(void)
+void vfm__attempt_end(void)
 {
 	attempts--;
 }
 
-int vfiomap_err_report(int err)
+int vfm__err_report(int err)
 {
 	emit(VFIOMAP_LOG_ERROR, last_error);
 	return err;
 }
 
-int vfiomap_err(int err, const char *fmt, ...)
+int vfm__err(int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -140,11 +140,11 @@ int vfiomap_err(int err, const char *fmt, ...)
 
 /*
  * Put @fmt before the calling thread's current message and report the
- * result like vfiomap_err().  The old message is copied out first, so it
+ * result like vfm__err().  The old message is copied out first, so it
  * is never both read and written by one vsnprintf (@fmt's arguments must
  * not point into it: pass context, not vfiomap_strerror()).
  */
-int vfiomap_err_prefix(int err, const char *fmt, ...)
+int vfm__err_prefix(int err, const char *fmt, ...)
 {
 	char inner[sizeof(last_error)];
 	size_t n, m;
@@ -173,7 +173,7 @@ static void vlog(enum vfiomap_log_level level, const char *fmt, va_list ap)
 	emit(level, buf);
 }
 
-void vfiomap_debug(const char *fmt, ...)
+void vfm__debug(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -182,7 +182,7 @@ void vfiomap_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-void vfiomap_info(const char *fmt, ...)
+void vfm__info(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -5,7 +5,7 @@
 
 #include "internal.h"
 
-int vfiomap_ioctl(struct vfiomap_device *dev, int fd, unsigned long req,
+int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req,
 		  void *arg)
 {
 	int ret;

@@ -51,13 +51,13 @@ static struct vfiomap_mapping *mapping_new(struct vfiomap_device *dev)
 
 static int mapping_link(struct vfiomap_mapping *m)
 {
-	vfiomap_dev_lock(m->dev);
+	vfm__dev_lock(m->dev);
 	m->prev = NULL;
 	m->next = m->dev->mappings;
 	if (m->next)
 		m->next->prev = m;
 	m->dev->mappings = m;
-	vfiomap_dev_unlock(m->dev);
+	vfm__dev_unlock(m->dev);
 	return 0;
 }
 
@@ -71,23 +71,23 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 	int ret;
 
 	if (!out)
-		return vfiomap_err(-EINVAL, "vfiomap_map_region: out is NULL");
+		return vfm__err(-EINVAL, "vfiomap_map_region: out is NULL");
 	*out = NULL;
 	if (flags)
-		return vfiomap_err(-EINVAL, "vfiomap_map_region: unknown flags 0x%x", flags);
+		return vfm__err(-EINVAL, "vfiomap_map_region: unknown flags 0x%x", flags);
 	ret = vfiomap_region_get(dev, index, &r);
 	if (ret)
 		return ret;
 	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || !r->size)
-		return vfiomap_err(-EINVAL, "region %u cannot be mmapped", index);
-	span = (r->size + VFIOMAP_PAGE - 1) & ~(VFIOMAP_PAGE - 1);
+		return vfm__err(-EINVAL, "region %u cannot be mmapped", index);
+	span = (r->size + VFM_PAGE - 1) & ~(VFM_PAGE - 1);
 	m = mapping_new(dev);
 	if (!m)
-		return vfiomap_err(-ENOMEM, "out of memory");
+		return vfm__err(-ENOMEM, "out of memory");
 	base = reserve_aligned(span, vfiomap_huge_align(span, 0));
 	if (!base) {
 		free(m);
-		return vfiomap_err(-ENOMEM, "cannot reserve %zu bytes of address space", span);
+		return vfm__err(-ENOMEM, "cannot reserve %zu bytes of address space", span);
 	}
 	if (r->nr_sparse || r->sparse) {
 		/* Only the listed areas; the rest of the span stays PROT_NONE. */
@@ -96,10 +96,10 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 
 			if (!a->size)
 				continue;
-			if (vfiomap_check_range(a->offset, a->size, span) ||
-			    !vfiomap_is_page_aligned(a->offset) ||
-			    !vfiomap_is_page_aligned(a->size)) {
-				ret = vfiomap_err(-EPROTO,
+			if (vfm__check_range(a->offset, a->size, span) ||
+			    !vfm__is_page_aligned(a->offset) ||
+			    !vfm__is_page_aligned(a->size)) {
+				ret = vfm__err(-EPROTO,
 						  "region %u: sparse area %u (0x%llx+0x%llx) is unusable",
 						  index, i, (unsigned long long)a->offset,
 						  (unsigned long long)a->size);
@@ -108,7 +108,7 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 			ret = map_into(base + a->offset, a->size, dev->fd,
 				       r->offset + a->offset);
 			if (ret) {
-				ret = vfiomap_err(ret, "mmap of region %u area %u: %s", index,
+				ret = vfm__err(ret, "mmap of region %u area %u: %s", index,
 						  i, strerror(-ret));
 				goto fail;
 			}
@@ -116,7 +116,7 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 	} else {
 		ret = map_into(base, span, dev->fd, r->offset);
 		if (ret) {
-			ret = vfiomap_err(ret, "mmap of region %u: %s", index, strerror(-ret));
+			ret = vfm__err(ret, "mmap of region %u: %s", index, strerror(-ret));
 			goto fail;
 		}
 	}
@@ -141,30 +141,30 @@ static int map_sysfs_wc(struct vfiomap_device *dev, uint32_t index,
 	int fd, ret;
 
 	if (index > VFIO_PCI_BAR5_REGION_INDEX || !dev->bdf[0])
-		return vfiomap_err(-EOPNOTSUPP,
+		return vfm__err(-EOPNOTSUPP,
 				   "sysfs write-combining fallback needs a PCI BAR of a device opened by address");
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource%u_wc",
 		 dev->sysfs_root, dev->bdf, index);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return vfiomap_err(-errno == -ENOENT ? -EOPNOTSUPP : -errno,
+		return vfm__err(-errno == -ENOENT ? -EOPNOTSUPP : -errno,
 				   "sysfs write-combining fallback: cannot open %s: %s",
 				   path, strerror(errno));
 	base = reserve_aligned(size, vfiomap_huge_align(size, offset));
 	if (!base) {
 		close(fd);
-		return vfiomap_err(-ENOMEM, "cannot reserve address space");
+		return vfm__err(-ENOMEM, "cannot reserve address space");
 	}
 	ret = map_into(base, size, fd, offset);
 	close(fd);
 	if (ret) {
 		munmap(base, size);
-		return vfiomap_err(ret, "mmap of %s: %s", path, strerror(-ret));
+		return vfm__err(ret, "mmap of %s: %s", path, strerror(-ret));
 	}
 	m->addr = m->span = base;
 	m->size = m->span_len = size;
 	m->sysfs_wc = true;
-	vfiomap_debug("%s mapped through sysfs %s (no VFIO zap on reset)", dev->bdf, path);
+	vfm__debug("%s mapped through sysfs %s (no VFIO zap on reset)", dev->bdf, path);
 	return 0;
 }
 
@@ -179,33 +179,33 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 	int ret;
 
 	if (!out)
-		return vfiomap_err(-EINVAL, "vfiomap_map_range: out is NULL");
+		return vfm__err(-EINVAL, "vfiomap_map_range: out is NULL");
 	*out = NULL;
 	if (flags)
-		return vfiomap_err(-EINVAL, "vfiomap_map_range: unknown flags 0x%x", flags);
+		return vfm__err(-EINVAL, "vfiomap_map_range: unknown flags 0x%x", flags);
 	if (attrs & ~VFIOMAP_ATTR_ALL)
-		return vfiomap_err(-EINVAL, "unknown attributes 0x%x", attrs);
-	if (!vfiomap_is_page_aligned(offset) || !vfiomap_is_page_aligned(size) || !size)
-		return vfiomap_err(-EINVAL, "range 0x%llx+0x%llx is empty or not page aligned",
+		return vfm__err(-EINVAL, "unknown attributes 0x%x", attrs);
+	if (!vfm__is_page_aligned(offset) || !vfm__is_page_aligned(size) || !size)
+		return vfm__err(-EINVAL, "range 0x%llx+0x%llx is empty or not page aligned",
 				   (unsigned long long)offset, (unsigned long long)size);
 	ret = vfiomap_region_get(dev, index, &r);
 	if (ret)
 		return ret;
-	ret = vfiomap_check_range(offset, size,
-				  (r->size + VFIOMAP_PAGE - 1) & ~(VFIOMAP_PAGE - 1));
+	ret = vfm__check_range(offset, size,
+				  (r->size + VFM_PAGE - 1) & ~(VFM_PAGE - 1));
 	if (ret)
-		return vfiomap_err(ret, "range 0x%llx+0x%llx is outside region %u (0x%llx bytes)",
+		return vfm__err(ret, "range 0x%llx+0x%llx is outside region %u (0x%llx bytes)",
 				   (unsigned long long)offset, (unsigned long long)size,
 				   index, (unsigned long long)r->size);
 	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP))
-		return vfiomap_err(-EINVAL, "region %u cannot be mmapped", index);
-	if (r->nr_sparse && vfiomap_area_containing(r->sparse, r->nr_sparse, offset, size) < 0)
-		return vfiomap_err(-EINVAL,
+		return vfm__err(-EINVAL, "region %u cannot be mmapped", index);
+	if (r->nr_sparse && vfm__area_containing(r->sparse, r->nr_sparse, offset, size) < 0)
+		return vfm__err(-EINVAL,
 				   "range 0x%llx+0x%llx of region %u is not inside one mmappable area",
 				   (unsigned long long)offset, (unsigned long long)size, index);
 	m = mapping_new(dev);
 	if (!m)
-		return vfiomap_err(-ENOMEM, "out of memory");
+		return vfm__err(-ENOMEM, "out of memory");
 
 	if (!attrs) {
 		file_off = r->offset + offset;
@@ -215,14 +215,14 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 
 		/* with a fallback, a stock kernel's refusal is not an error */
 		if (fallback)
-			vfiomap_attempt_begin();
+			vfm__attempt_begin();
 		ret = vfiomap_cookie_create(dev, index, offset, size, attrs, &cookie);
 		if (fallback)
-			vfiomap_attempt_end();
+			vfm__attempt_end();
 		if (ret && ret != -EOPNOTSUPP && fallback)
-			vfiomap_err_report(ret);
+			vfm__err_report(ret);
 		if (ret == -EOPNOTSUPP && fallback) {
-			vfiomap_info("%s: no mmap-cookie uAPI, mapping sysfs resource%u_wc",
+			vfm__info("%s: no mmap-cookie uAPI, mapping sysfs resource%u_wc",
 				     dev->bdf, index);
 			ret = map_sysfs_wc(dev, index, offset, size, m);
 			if (!ret) {
@@ -247,13 +247,13 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 	}
 	base = reserve_aligned(size, vfiomap_huge_align(size, offset));
 	if (!base) {
-		ret = vfiomap_err(-ENOMEM, "cannot reserve address space");
+		ret = vfm__err(-ENOMEM, "cannot reserve address space");
 		goto fail;
 	}
 	ret = map_into(base, size, dev->fd, file_off);
 	if (ret) {
 		munmap(base, size);
-		ret = vfiomap_err(ret, "mmap of region %u 0x%llx+0x%llx%s: %s", index,
+		ret = vfm__err(ret, "mmap of region %u 0x%llx+0x%llx%s: %s", index,
 				  (unsigned long long)offset, (unsigned long long)size,
 				  attrs ? " (cookie)" : "", strerror(-ret));
 		goto fail;
@@ -282,16 +282,16 @@ VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 	if (!m)
 		return 0;
 	dev = m->dev;
-	vfiomap_dev_lock(dev);
+	vfm__dev_lock(dev);
 	if (m->prev)
 		m->prev->next = m->next;
 	else
 		dev->mappings = m->next;
 	if (m->next)
 		m->next->prev = m->prev;
-	vfiomap_dev_unlock(dev);
+	vfm__dev_unlock(dev);
 	if (munmap(m->span, m->span_len))
-		ret = vfiomap_err(-errno, "munmap: %s", strerror(errno));
+		ret = vfm__err(-errno, "munmap: %s", strerror(errno));
 	if (m->owns_cookie) {
 		int r = vfiomap_cookie_destroy(dev, m->cookie);
 
@@ -330,15 +330,15 @@ static ssize_t region_io(struct vfiomap_device *dev, uint32_t index,
 	int ret;
 
 	if (!buf && len)
-		return vfiomap_err(-EINVAL, "region I/O: buffer is NULL");
+		return vfm__err(-EINVAL, "region I/O: buffer is NULL");
 	ret = vfiomap_region_get(dev, index, &r);
 	if (ret)
 		return ret;
 	if (!(r->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ)))
-		return vfiomap_err(-EINVAL, "region %u is not %s", index,
+		return vfm__err(-EINVAL, "region %u is not %s", index,
 				   write ? "writable" : "readable");
 	if (offset > r->size)
-		return vfiomap_err(-ERANGE, "offset 0x%llx past the end of region %u",
+		return vfm__err(-ERANGE, "offset 0x%llx past the end of region %u",
 				   (unsigned long long)offset, index);
 	if (len > r->size - offset)
 		len = r->size - offset;
@@ -353,7 +353,7 @@ static ssize_t region_io(struct vfiomap_device *dev, uint32_t index,
 				continue;
 			if (done)
 				break;
-			return vfiomap_err(-errno, "%s of region %u at 0x%llx: %s",
+			return vfm__err(-errno, "%s of region %u at 0x%llx: %s",
 					   write ? "pwrite" : "pread", index,
 					   (unsigned long long)offset, strerror(errno));
 		}

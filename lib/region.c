@@ -18,16 +18,16 @@ static int fetch(struct vfiomap_device *dev, uint32_t index,
 
 		if (!n) {
 			free(ri);
-			return vfiomap_err(-ENOMEM, "out of memory");
+			return vfm__err(-ENOMEM, "out of memory");
 		}
 		ri = n;
 		memset(ri, 0, argsz);
 		ri->argsz = argsz;
 		ri->index = index;
-		ret = vfiomap_ioctl(dev, dev->fd, VFIO_DEVICE_GET_REGION_INFO, ri);
+		ret = vfm__ioctl(dev, dev->fd, VFIO_DEVICE_GET_REGION_INFO, ri);
 		if (ret) {
 			free(ri);
-			return vfiomap_err(ret, "VFIO_DEVICE_GET_REGION_INFO(%u): %s",
+			return vfm__err(ret, "VFIO_DEVICE_GET_REGION_INFO(%u): %s",
 					   index, strerror(-ret));
 		}
 		if (ri->argsz <= argsz) {
@@ -38,31 +38,31 @@ static int fetch(struct vfiomap_device *dev, uint32_t index,
 			uint32_t want = ri->argsz;
 
 			free(ri);
-			return vfiomap_err(-EPROTO, "region %u: absurd argsz %u", index,
+			return vfm__err(-EPROTO, "region %u: absurd argsz %u", index,
 					   want);
 		}
 		argsz = ri->argsz;
 	}
 	free(ri);
-	return vfiomap_err(-EPROTO, "region %u: argsz keeps growing", index);
+	return vfm__err(-EPROTO, "region %u: argsz keeps growing", index);
 }
 
 static int load(struct vfiomap_device *dev, uint32_t index,
-		struct vfiomap_region_slot *slot)
+		struct vfm_region_slot *slot)
 {
 	struct vfio_region_info *ri = NULL;
-	struct vfiomap_caps caps = { 0 };
+	struct vfm_caps caps = { 0 };
 	int ret;
 
 	ret = fetch(dev, index, &ri);
 	if (ret)
 		return ret;
 	if (ri->flags & VFIO_REGION_INFO_FLAG_CAPS) {
-		ret = vfiomap_parse_caps(ri, ri->argsz, sizeof(*ri), ri->cap_offset,
+		ret = vfm__parse_caps(ri, ri->argsz, sizeof(*ri), ri->cap_offset,
 					 &caps);
 		if (ret) {
 			free(ri);
-			return vfiomap_err_prefix(ret, "region %u: ", index);
+			return vfm__err_prefix(ret, "region %u: ", index);
 		}
 	}
 	slot->region.index = index;
@@ -85,11 +85,11 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,
 				      const struct vfiomap_region **out)
 {
-	struct vfiomap_region_slot *slots;
+	struct vfm_region_slot *slots;
 	int ret;
 
-	if (!vfiomap_device_valid(dev) || !out)
-		return vfiomap_err(-EINVAL, "vfiomap_region_get: NULL argument");
+	if (!vfm__device_valid(dev) || !out)
+		return vfm__err(-EINVAL, "vfiomap_region_get: NULL argument");
 
 	/*
 	 * Fast path, no lock: a slot is never modified after it is published
@@ -103,12 +103,12 @@ VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index
 	}
 
 	*out = NULL;
-	vfiomap_dev_lock(dev);
-	ret = vfiomap_device_info_locked(dev);
+	vfm__dev_lock(dev);
+	ret = vfm__device_info_locked(dev);
 	if (ret)
 		goto out;
 	if (index >= dev->info.num_regions) {
-		ret = vfiomap_err(-EINVAL, "region index %u out of range (the device has %u)",
+		ret = vfm__err(-EINVAL, "region index %u out of range (the device has %u)",
 				  index, dev->info.num_regions);
 		goto out;
 	}
@@ -116,7 +116,7 @@ VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index
 	if (!slots) {
 		slots = calloc(dev->info.num_regions, sizeof(*slots));
 		if (!slots) {
-			ret = vfiomap_err(-ENOMEM, "out of memory");
+			ret = vfm__err(-ENOMEM, "out of memory");
 			goto out;
 		}
 		dev->nr_slots = dev->info.num_regions;
@@ -130,6 +130,6 @@ VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index
 	if (!ret)
 		*out = &slots[index].region;
 out:
-	vfiomap_dev_unlock(dev);
+	vfm__dev_unlock(dev);
 	return ret;
 }

@@ -31,7 +31,7 @@ static const char *hex_field(const char *p, int max, unsigned int *v)
  * at least four digits, as sysfs does: VMD domains are 10000 and up);
  * 0 or -EINVAL.
  */
-int vfiomap_parse_bdf(const char *in, char out[VFIOMAP_BDF_LEN])
+int vfm__parse_bdf(const char *in, char out[VFM_BDF_LEN])
 {
 	unsigned int f[4];
 	const char *p = in;
@@ -60,7 +60,7 @@ int vfiomap_parse_bdf(const char *in, char out[VFIOMAP_BDF_LEN])
 	}
 	if (f[1] > 0xff || f[2] > 0x1f || f[3] > 7)
 		return -EINVAL;
-	snprintf(out, VFIOMAP_BDF_LEN, "%04x:%02x:%02x.%x", f[0], f[1], f[2], f[3]);
+	snprintf(out, VFM_BDF_LEN, "%04x:%02x:%02x.%x", f[0], f[1], f[2], f[3]);
 	return 0;
 }
 
@@ -73,7 +73,7 @@ static int dev_path(char *buf, size_t len, const char *root, const char *bdf,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int vfiomap_sysfs_device_exists(const char *root, const char *bdf)
+int vfm__sysfs_device_exists(const char *root, const char *bdf)
 {
 	char p[512];
 	struct stat st;
@@ -108,10 +108,10 @@ static int link_base(const char *path, char *out, size_t len)
 	return 0;
 }
 
-int vfiomap_sysfs_driver(const char *root, const char *bdf, char *drv, size_t len)
+int vfm__sysfs_driver(const char *root, const char *bdf, char *drv, size_t len)
 {
 	char p[512];
-	int ret = vfiomap_sysfs_device_exists(root, bdf);
+	int ret = vfm__sysfs_device_exists(root, bdf);
 
 	if (ret)
 		return ret == -ENOENT ? -ENODEV : ret;
@@ -120,7 +120,7 @@ int vfiomap_sysfs_driver(const char *root, const char *bdf, char *drv, size_t le
 	return link_base(p, drv, len);
 }
 
-int vfiomap_sysfs_group(const char *root, const char *bdf, char *grp, size_t len)
+int vfm__sysfs_group(const char *root, const char *bdf, char *grp, size_t len)
 {
 	char p[512];
 	int ret;
@@ -133,7 +133,7 @@ int vfiomap_sysfs_group(const char *root, const char *bdf, char *grp, size_t len
 	return ret;
 }
 
-int vfiomap_sysfs_cdev(const char *root, const char *bdf, char *name, size_t len)
+int vfm__sysfs_cdev(const char *root, const char *bdf, char *name, size_t len)
 {
 	char p[512];
 	struct dirent *e;
@@ -165,7 +165,7 @@ int vfiomap_sysfs_cdev(const char *root, const char *bdf, char *name, size_t len
 	return ret;
 }
 
-int vfiomap_sysfs_read_hex(const char *root, const char *bdf, const char *file,
+int vfm__sysfs_read_hex(const char *root, const char *bdf, const char *file,
 			   unsigned int *val)
 {
 	char p[512];
@@ -191,8 +191,8 @@ static int cmp_bdf(const void *a, const void *b)
  * PCI addresses of the devices bound to @driver, sorted; at most @max.
  * Returns how many, 0 if the driver is not loaded.
  */
-int vfiomap_sysfs_driver_devices(const char *root, const char *driver,
-				 char (*bdfs)[VFIOMAP_BDF_LEN], int max)
+int vfm__sysfs_driver_devices(const char *root, const char *driver,
+				 char (*bdfs)[VFM_BDF_LEN], int max)
 {
 	char p[512];
 	struct dirent *e;
@@ -205,7 +205,7 @@ int vfiomap_sysfs_driver_devices(const char *root, const char *driver,
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((e = readdir(d)) && n < max)
-		if (!vfiomap_parse_bdf(e->d_name, bdfs[n]) && !strcmp(bdfs[n], e->d_name))
+		if (!vfm__parse_bdf(e->d_name, bdfs[n]) && !strcmp(bdfs[n], e->d_name))
 			n++;
 	closedir(d);
 	qsort(bdfs, (size_t)n, sizeof(*bdfs), cmp_bdf);
@@ -213,7 +213,7 @@ int vfiomap_sysfs_driver_devices(const char *root, const char *driver,
 }
 
 /* Line @bar of sysfs "resource": start, end, IORESOURCE_* flags. */
-int vfiomap_sysfs_resource(const char *root, const char *bdf, unsigned int bar,
+int vfm__sysfs_resource(const char *root, const char *bdf, unsigned int bar,
 			   uint64_t *start, uint64_t *end, uint64_t *flags)
 {
 	unsigned long long s, e, f;

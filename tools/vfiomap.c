@@ -81,8 +81,8 @@ static const char *base_or_empty(int ret, const char *s)
 
 static int cmd_list(void)
 {
-	char bdfs[256][VFIOMAP_BDF_LEN];
-	int n = vfiomap_sysfs_driver_devices(sysfs_root, "vfio-pci", bdfs, 256);
+	char bdfs[256][VFM_BDF_LEN];
+	int n = vfm__sysfs_driver_devices(sysfs_root, "vfio-pci", bdfs, 256);
 
 	if (n < 0) {
 		fprintf(stderr, "vfiomap: cannot list vfio-pci devices: %s\n", strerror(-n));
@@ -97,12 +97,12 @@ static int cmd_list(void)
 		unsigned int vendor = 0, device = 0;
 		int rd, rg;
 
-		rd = vfiomap_sysfs_driver(sysfs_root, bdfs[i], drv, sizeof(drv));
-		rg = vfiomap_sysfs_group(sysfs_root, bdfs[i], grp, sizeof(grp));
-		if (!vfiomap_sysfs_cdev(sysfs_root, bdfs[i], cdev, sizeof(cdev)))
+		rd = vfm__sysfs_driver(sysfs_root, bdfs[i], drv, sizeof(drv));
+		rg = vfm__sysfs_group(sysfs_root, bdfs[i], grp, sizeof(grp));
+		if (!vfm__sysfs_cdev(sysfs_root, bdfs[i], cdev, sizeof(cdev)))
 			snprintf(cdev_path, sizeof(cdev_path), "/dev/vfio/devices/%s", cdev);
-		vfiomap_sysfs_read_hex(sysfs_root, bdfs[i], "vendor", &vendor);
-		vfiomap_sysfs_read_hex(sysfs_root, bdfs[i], "device", &device);
+		vfm__sysfs_read_hex(sysfs_root, bdfs[i], "vendor", &vendor);
+		vfm__sysfs_read_hex(sysfs_root, bdfs[i], "device", &device);
 		pci_name(vendor, device, name, sizeof(name));
 		if (json) {
 			printf("%s{\"address\":", i ? "," : "");
@@ -245,7 +245,7 @@ static int memtype_of(const char *bdf, uint32_t bar, uint64_t off, uint64_t size
 	FILE *f;
 
 	type[0] = 0;
-	if (vfiomap_sysfs_resource(sysfs_root, bdf, bar, &s, &e, &fl))
+	if (vfm__sysfs_resource(sysfs_root, bdf, bar, &s, &e, &fl))
 		return -1;
 	f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "re");
 	if (!f)

@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct vfiomap_caps caps;
+	struct vfm_caps caps;
 	uint32_t first;
 	uint8_t *buf;
 	int ret;
@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data + 4, size - 4);
-	ret = vfiomap_parse_caps(buf, size - 4, 32, first, &caps);
+	ret = vfm__parse_caps(buf, size - 4, 32, first, &caps);
 	if (ret != 0 && ret != -EPROTO && ret != -EINVAL && ret != -ENOMEM)
 		abort();
 	if (!ret) {
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint32_t i = 0; i < caps.nr_sparse; i++)
 			if (caps.sparse[i].offset + caps.sparse[i].size < caps.sparse[i].offset)
 				abort();
-		vfiomap_caps_free(&caps);
+		vfm__caps_free(&caps);
 	}
 	free(buf);
 	return 0;

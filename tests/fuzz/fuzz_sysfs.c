@@ -12,22 +12,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char in[64], out[VFIOMAP_BDF_LEN];
+	char in[64], out[VFM_BDF_LEN];
 
 	if (size >= sizeof(in))
 		return 0;
 	memcpy(in, data, size);
 	in[size] = 0;
-	if (vfiomap_parse_bdf(in, out) == 0) {
+	if (vfm__parse_bdf(in, out) == 0) {
 		size_t n = strlen(out), d = n - 8;	/* domain digits: 4 to 8 */
 
 		if (n < 12 || n > 16 || strchr(out, '/') || out[d] != ':' ||
 		    out[d + 3] != ':' || out[d + 6] != '.')
 			abort();
 		/* canonical form parses to itself */
-		char again[VFIOMAP_BDF_LEN];
+		char again[VFM_BDF_LEN];
 
-		if (vfiomap_parse_bdf(out, again) || strcmp(again, out))
+		if (vfm__parse_bdf(out, again) || strcmp(again, out))
 			abort();
 	}
 	return 0;

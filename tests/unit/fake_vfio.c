@@ -220,7 +220,7 @@ static int dispatch(unsigned long req, void *arg)
 }
 
 /* The library's one ioctl entry point (lib/ioctl.c is not linked). */
-int vfiomap_ioctl(struct vfiomap_device *dev, int fd, unsigned long req, void *arg)
+int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req, void *arg)
 {
 	int ret;
 

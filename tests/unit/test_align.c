@@ -49,31 +49,31 @@ END_TEST
 
 START_TEST(ctz_align)
 {
-	ck_assert_uint_eq(vfiomap_ctz_align(1), 1);
-	ck_assert_uint_eq(vfiomap_ctz_align(0x3000), 0x1000);
-	ck_assert_uint_eq(vfiomap_ctz_align(1ULL << 40), 1ULL << 40);
-	ck_assert_uint_eq(vfiomap_ctz_align(0), 1ULL << 63);
+	ck_assert_uint_eq(vfm__ctz_align(1), 1);
+	ck_assert_uint_eq(vfm__ctz_align(0x3000), 0x1000);
+	ck_assert_uint_eq(vfm__ctz_align(1ULL << 40), 1ULL << 40);
+	ck_assert_uint_eq(vfm__ctz_align(0), 1ULL << 63);
 }
 END_TEST
 
 START_TEST(page_aligned)
 {
-	ck_assert(vfiomap_is_page_aligned(0));
-	ck_assert(vfiomap_is_page_aligned(0x1000));
-	ck_assert(!vfiomap_is_page_aligned(0x1001));
-	ck_assert(!vfiomap_is_page_aligned(0x800));
+	ck_assert(vfm__is_page_aligned(0));
+	ck_assert(vfm__is_page_aligned(0x1000));
+	ck_assert(!vfm__is_page_aligned(0x1001));
+	ck_assert(!vfm__is_page_aligned(0x800));
 }
 END_TEST
 
 START_TEST(check_range)
 {
-	ck_assert_int_eq(vfiomap_check_range(0, 0x1000, 0x1000), 0);
-	ck_assert_int_eq(vfiomap_check_range(0x1000, 0x1000, 0x2000), 0);
-	ck_assert_int_eq(vfiomap_check_range(0, 0, 0x1000), -EINVAL);
-	ck_assert_int_eq(vfiomap_check_range(0x1000, 0x1000, 0x1000), -ERANGE);
-	ck_assert_int_eq(vfiomap_check_range(0, 0x2000, 0x1000), -ERANGE);
-	ck_assert_int_eq(vfiomap_check_range(~0ULL - 0xfff, 0x2000, ~0ULL), -EOVERFLOW);
-	ck_assert_int_eq(vfiomap_check_range(~0ULL, 1, ~0ULL), -EOVERFLOW);
+	ck_assert_int_eq(vfm__check_range(0, 0x1000, 0x1000), 0);
+	ck_assert_int_eq(vfm__check_range(0x1000, 0x1000, 0x2000), 0);
+	ck_assert_int_eq(vfm__check_range(0, 0, 0x1000), -EINVAL);
+	ck_assert_int_eq(vfm__check_range(0x1000, 0x1000, 0x1000), -ERANGE);
+	ck_assert_int_eq(vfm__check_range(0, 0x2000, 0x1000), -ERANGE);
+	ck_assert_int_eq(vfm__check_range(~0ULL - 0xfff, 0x2000, ~0ULL), -EOVERFLOW);
+	ck_assert_int_eq(vfm__check_range(~0ULL, 1, ~0ULL), -EOVERFLOW);
 }
 END_TEST
 
@@ -81,15 +81,15 @@ START_TEST(area_containing)
 {
 	struct vfiomap_area a[] = { { 0, 0x2000 }, { 0x4000, 0xc000 } };
 
-	ck_assert_int_eq(vfiomap_area_containing(a, 2, 0, 0x1000), 0);
-	ck_assert_int_eq(vfiomap_area_containing(a, 2, 0x1000, 0x1000), 0);
-	ck_assert_int_eq(vfiomap_area_containing(a, 2, 0x4000, 0xc000), 1);
+	ck_assert_int_eq(vfm__area_containing(a, 2, 0, 0x1000), 0);
+	ck_assert_int_eq(vfm__area_containing(a, 2, 0x1000, 0x1000), 0);
+	ck_assert_int_eq(vfm__area_containing(a, 2, 0x4000, 0xc000), 1);
 	/* straddles the hole, inside the hole, past the end, wraps */
-	ck_assert_int_eq(vfiomap_area_containing(a, 2, 0x1000, 0x4000), -ERANGE);
-	ck_assert_int_eq(vfiomap_area_containing(a, 2, 0x2000, 0x1000), -ERANGE);
-	ck_assert_int_eq(vfiomap_area_containing(a, 2, 0xf000, 0x2000), -ERANGE);
-	ck_assert_int_eq(vfiomap_area_containing(a, 2, 0x4000, ~0ULL), -ERANGE);
-	ck_assert_int_eq(vfiomap_area_containing(a, 0, 0, 0x1000), -ERANGE);
+	ck_assert_int_eq(vfm__area_containing(a, 2, 0x1000, 0x4000), -ERANGE);
+	ck_assert_int_eq(vfm__area_containing(a, 2, 0x2000, 0x1000), -ERANGE);
+	ck_assert_int_eq(vfm__area_containing(a, 2, 0xf000, 0x2000), -ERANGE);
+	ck_assert_int_eq(vfm__area_containing(a, 2, 0x4000, ~0ULL), -ERANGE);
+	ck_assert_int_eq(vfm__area_containing(a, 0, 0, 0x1000), -ERANGE);
 }
 END_TEST
 

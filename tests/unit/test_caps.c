@@ -53,10 +53,10 @@ static size_t full_chain(void)
 
 START_TEST(valid_chain)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 	size_t len = full_chain();
 
-	ck_assert_int_eq(vfiomap_parse_caps(buf, len, BASE, BASE, &c), 0);
+	ck_assert_int_eq(vfm__parse_caps(buf, len, BASE, BASE, &c), 0);
 	ck_assert(c.has_sparse);
 	ck_assert_uint_eq(c.nr_sparse, 2);
 	ck_assert_uint_eq(c.sparse[0].offset, 0);
@@ -69,173 +69,173 @@ START_TEST(valid_chain)
 	ck_assert(c.msix_mappable);
 	ck_assert(c.has_mmap_attrs);
 	ck_assert_uint_eq(c.mmap_attrs, VFIO_MMAP_ATTR_WC);
-	vfiomap_caps_free(&c);
+	vfm__caps_free(&c);
 }
 END_TEST
 
 START_TEST(no_caps)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
-	ck_assert_int_eq(vfiomap_parse_caps(buf, BASE, BASE, 0, &c), 0);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE, BASE, 0, &c), 0);
 	ck_assert(!c.has_sparse && !c.has_type && !c.msix_mappable && !c.has_mmap_attrs);
-	ck_assert_int_eq(vfiomap_parse_caps(NULL, 0, BASE, 0, &c), 0);
+	ck_assert_int_eq(vfm__parse_caps(NULL, 0, BASE, 0, &c), 0);
 }
 END_TEST
 
 START_TEST(zero_length_buffer)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
-	ck_assert_int_eq(vfiomap_parse_caps(buf, 0, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, 0, BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(truncated_header)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 	size_t len = full_chain();
 
 	(void)len;
 	/* the buffer ends 4 bytes into the first header */
-	ck_assert_int_eq(vfiomap_parse_caps(buf, BASE + 4, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 4, BASE, BASE, &c), -EPROTO);
 	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "beyond"));
 }
 END_TEST
 
 START_TEST(truncated_payload)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_TYPE, 1, 0);
 	/* header complete, type payload cut */
-	ck_assert_int_eq(vfiomap_parse_caps(buf, BASE + 12, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 12, BASE, BASE, &c), -EPROTO);
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 1, 0);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, BASE + 10, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 10, BASE, BASE, &c), -EPROTO);
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, 0);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, BASE + 12, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 12, BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(next_beyond_buffer)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 	size_t len = full_chain();
 
 	put_hdr(BASE + 48, VFIO_REGION_INFO_CAP_TYPE, 1, 4096);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, len, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, len, BASE, BASE, &c), -EPROTO);
 	/* first offset beyond the buffer */
-	ck_assert_int_eq(vfiomap_parse_caps(buf, len, BASE, 2000, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, len, BASE, 2000, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(first_inside_fixed_part)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 	size_t len = full_chain();
 
-	ck_assert_int_eq(vfiomap_parse_caps(buf, len, BASE, 8, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, len, BASE, 8, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(cycle_to_self)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, BASE);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
 	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "cycle"));
 }
 END_TEST
 
 START_TEST(cycle_backwards)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, BASE + 16);
 	put_hdr(BASE + 16, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, BASE);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(overlapping_payload)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	/* sparse claims 2 areas (40 bytes) but the next header starts 24 in */
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, BASE + 24);
 	put_u32(BASE + 8, 2);
 	put_hdr(BASE + 24, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, 0);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(overlapping_header)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	/* next points into the middle of the current header */
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, BASE + 4);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(absurd_nr_areas)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, 0);
 	put_u32(BASE + 8, 0xffffffffu);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, sizeof(buf), BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, sizeof(buf), BASE, BASE, &c), -EPROTO);
 	ck_assert_ptr_null(c.sparse);
 	put_u32(BASE + 8, 0x10000000u);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, sizeof(buf), BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, sizeof(buf), BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(misaligned)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE + 2, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, 0);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, 256, BASE, BASE + 2, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, 256, BASE, BASE + 2, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(duplicate_sparse)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, BASE + 16);
 	put_hdr(BASE + 16, VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, 0);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(area_wraps)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 
 	memset(buf, 0, sizeof(buf));
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, 0);
 	put_u32(BASE + 8, 1);
 	put_u64(BASE + 16, ~0ULL - 10);
 	put_u64(BASE + 24, 0x1000);
-	ck_assert_int_eq(vfiomap_parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, 256, BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 
 START_TEST(long_chain_bounded)
 {
-	struct vfiomap_caps c;
+	struct vfm_caps c;
 	uint8_t big[8192];
 
 	memset(big, 0, sizeof(big));
@@ -246,7 +246,7 @@ START_TEST(long_chain_bounded)
 
 		memcpy(big + BASE + i * 8, &h, sizeof(h));
 	}
-	ck_assert_int_eq(vfiomap_parse_caps(big, sizeof(big), BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(big, sizeof(big), BASE, BASE, &c), -EPROTO);
 }
 END_TEST
 

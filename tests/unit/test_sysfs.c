@@ -13,46 +13,46 @@ static const char *devroot = FIXTURES "/dev";
 
 START_TEST(parse_bdf)
 {
-	char out[VFIOMAP_BDF_LEN];
+	char out[VFM_BDF_LEN];
 
-	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.0", out), 0);
+	ck_assert_int_eq(vfm__parse_bdf("0000:00:04.0", out), 0);
 	ck_assert_str_eq(out, "0000:00:04.0");
-	ck_assert_int_eq(vfiomap_parse_bdf("00:04.0", out), 0);
+	ck_assert_int_eq(vfm__parse_bdf("00:04.0", out), 0);
 	ck_assert_str_eq(out, "0000:00:04.0");
-	ck_assert_int_eq(vfiomap_parse_bdf("ABCD:EF:1f.7", out), 0);
+	ck_assert_int_eq(vfm__parse_bdf("ABCD:EF:1f.7", out), 0);
 	ck_assert_str_eq(out, "abcd:ef:1f.7");
-	ck_assert_int_eq(vfiomap_parse_bdf(NULL, out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:20.0", out), -EINVAL);	/* dev > 31 */
-	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.8", out), -EINVAL);	/* fn > 7 */
-	ck_assert_int_eq(vfiomap_parse_bdf("0000:100:04.0", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.0x", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("../../etc", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.0/../x", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("0:0:0:0.0", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("0000::04.0", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("-1:00:04.0", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf(" 0:00:04.0", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("0000:00:04.00", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf(NULL, out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("0000:00:20.0", out), -EINVAL);	/* dev > 31 */
+	ck_assert_int_eq(vfm__parse_bdf("0000:00:04.8", out), -EINVAL);	/* fn > 7 */
+	ck_assert_int_eq(vfm__parse_bdf("0000:100:04.0", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("0000:00:04.0x", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("../../etc", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("0000:00:04.0/../x", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("0:0:0:0.0", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("0000:00:04.", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("0000::04.0", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("-1:00:04.0", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf(" 0:00:04.0", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("0000:00:04.00", out), -EINVAL);
 }
 END_TEST
 
 /* Domains above 0xffff (VMD puts its devices at 10000 and up). */
 START_TEST(parse_bdf_wide_domains)
 {
-	char out[VFIOMAP_BDF_LEN];
+	char out[VFM_BDF_LEN];
 
-	ck_assert_int_eq(vfiomap_parse_bdf("10000:00:00.0", out), 0);
+	ck_assert_int_eq(vfm__parse_bdf("10000:00:00.0", out), 0);
 	ck_assert_str_eq(out, "10000:00:00.0");
-	ck_assert_int_eq(vfiomap_parse_bdf("1000f:e1:1f.7", out), 0);
+	ck_assert_int_eq(vfm__parse_bdf("1000f:e1:1f.7", out), 0);
 	ck_assert_str_eq(out, "1000f:e1:1f.7");
-	ck_assert_int_eq(vfiomap_parse_bdf("ffffffff:ff:1f.7", out), 0);
+	ck_assert_int_eq(vfm__parse_bdf("ffffffff:ff:1f.7", out), 0);
 	ck_assert_str_eq(out, "ffffffff:ff:1f.7");
-	ck_assert_int_eq(vfiomap_parse_bdf("1:02:03.4", out), 0);
+	ck_assert_int_eq(vfm__parse_bdf("1:02:03.4", out), 0);
 	ck_assert_str_eq(out, "0001:02:03.4");
-	ck_assert_int_eq(vfiomap_parse_bdf("100000000:00:00.0", out), -EINVAL);
-	ck_assert_int_eq(vfiomap_parse_bdf("fffffffff:00:00.0", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("100000000:00:00.0", out), -EINVAL);
+	ck_assert_int_eq(vfm__parse_bdf("fffffffff:00:00.0", out), -EINVAL);
 }
 END_TEST
 
@@ -61,7 +61,7 @@ START_TEST(noiommu_cdev_name)
 {
 	char s[64];
 
-	ck_assert_int_eq(vfiomap_sysfs_cdev(root, "0000:00:08.0", s, sizeof(s)), 0);
+	ck_assert_int_eq(vfm__sysfs_cdev(root, "0000:00:08.0", s, sizeof(s)), 0);
 	ck_assert_str_eq(s, "noiommu-vfio1");
 }
 END_TEST
@@ -70,26 +70,26 @@ START_TEST(driver_group_cdev)
 {
 	char s[64];
 
-	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:04.0", s, sizeof(s)), 0);
+	ck_assert_int_eq(vfm__sysfs_driver(root, "0000:00:04.0", s, sizeof(s)), 0);
 	ck_assert_str_eq(s, "vfio-pci");
-	ck_assert_int_eq(vfiomap_sysfs_group(root, "0000:00:04.0", s, sizeof(s)), 0);
+	ck_assert_int_eq(vfm__sysfs_group(root, "0000:00:04.0", s, sizeof(s)), 0);
 	ck_assert_str_eq(s, "3");
-	ck_assert_int_eq(vfiomap_sysfs_cdev(root, "0000:00:04.0", s, sizeof(s)), 0);
+	ck_assert_int_eq(vfm__sysfs_cdev(root, "0000:00:04.0", s, sizeof(s)), 0);
 	ck_assert_str_eq(s, "vfio0");
 
-	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:05.0", s, sizeof(s)), 0);
+	ck_assert_int_eq(vfm__sysfs_driver(root, "0000:00:05.0", s, sizeof(s)), 0);
 	ck_assert_str_eq(s, "e1000e");
-	ck_assert_int_eq(vfiomap_sysfs_cdev(root, "0000:00:05.0", s, sizeof(s)), -ENOENT);
+	ck_assert_int_eq(vfm__sysfs_cdev(root, "0000:00:05.0", s, sizeof(s)), -ENOENT);
 
 	/* unbound: empty driver, no group */
-	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:06.0", s, sizeof(s)), 0);
+	ck_assert_int_eq(vfm__sysfs_driver(root, "0000:00:06.0", s, sizeof(s)), 0);
 	ck_assert_str_eq(s, "");
-	ck_assert_int_eq(vfiomap_sysfs_group(root, "0000:00:06.0", s, sizeof(s)), -ENOENT);
+	ck_assert_int_eq(vfm__sysfs_group(root, "0000:00:06.0", s, sizeof(s)), -ENOENT);
 
 	/* missing device */
-	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:1f.0", s, sizeof(s)), -ENODEV);
+	ck_assert_int_eq(vfm__sysfs_driver(root, "0000:00:1f.0", s, sizeof(s)), -ENODEV);
 	/* too small output */
-	ck_assert_int_eq(vfiomap_sysfs_driver(root, "0000:00:04.0", s, 4), -ENAMETOOLONG);
+	ck_assert_int_eq(vfm__sysfs_driver(root, "0000:00:04.0", s, 4), -ENAMETOOLONG);
 }
 END_TEST
 
@@ -97,9 +97,9 @@ START_TEST(read_ids)
 {
 	unsigned int v = 0;
 
-	ck_assert_int_eq(vfiomap_sysfs_read_hex(root, "0000:00:04.0", "vendor", &v), 0);
+	ck_assert_int_eq(vfm__sysfs_read_hex(root, "0000:00:04.0", "vendor", &v), 0);
 	ck_assert_uint_eq(v, 0x1af4);
-	ck_assert_int_eq(vfiomap_sysfs_read_hex(root, "0000:00:04.0", "nope", &v), -ENOENT);
+	ck_assert_int_eq(vfm__sysfs_read_hex(root, "0000:00:04.0", "nope", &v), -ENOENT);
 }
 END_TEST
 
