@@ -52,7 +52,10 @@ for s in $stages; do
 	consumer)
 		stage consumer ./tests/consumer/run.sh ;;
 	series)
-		stage series ./tests/kernel/check-series.sh ;;
+		# the 7.3 series (hands its last build to the VM suite), then the
+		# 6.12 backport
+		stage series-7.3 ./tests/kernel/check-series.sh 7.3
+		stage series-6.12 ./tests/kernel/check-series.sh 6.12 ;;
 	vm)
 		stage vm ./tests/vm/vm-suite.sh "$build" ;;
 	bench)

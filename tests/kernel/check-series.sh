@@ -1,9 +1,12 @@
 #!/bin/bash
-# Check the kernel series the way a maintainer would:
+# Check a kernel series the way a maintainer would:
 #  - scripts/checkpatch.pl --strict on every patch: no error, and no warning
 #    but the justified ones listed below;
 #  - bisectability: apply patches 1..k on a pristine tree and build, for
-#    every k, with no compiler warning or error in drivers/vfio.
+#    every k, with no compiler warning or error in drivers/vfio;
+#  - 7.3: drivers/vfio/ also builds warning-free for i386 (32-bit offsets).
+#
+#   tests/kernel/check-series.sh [7.3|6.12]     (default 7.3)
 # A successful run is remembered in the cache (keyed by the source version,
 # the config fragment and the patches), so a second run is instant.
 # Prints one "PASS/FAIL name" line per check and "N passed, N failed".
@@ -11,14 +14,24 @@ set -u -o pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-patches="$repo/kernel-patches"
+kseries=${1:-7.3}
+case $kseries in
+7.3) patches="$repo/kernel-patches" ;;
+6.12) patches="$repo/kernel-patches/6.12" ;;
+*) echo "check-series.sh: unknown series $kseries" >&2; exit 2 ;;
+esac
 fragment="${VFIOMAP_KCONFIG_FRAGMENT:-$repo/tests/vm/config/base.config}"
 cache="${VFIOMAP_CACHE:-/var/cache/libvfiomap}"
-tarball=/usr/src/linux-source-6.12.tar.xz
 jobs=$(nproc)
 
-# Justified checkpatch warnings ("patch-file-prefix:warning text").
-allowed_warning='0002-:added, moved or deleted file(s), does MAINTAINERS need updating?'
+# Justified checkpatch warnings ("series:patch-file-prefix:warning text"):
+# new files under drivers/vfio/, covered by MAINTAINERS "VFIO DRIVER"
+# (F: drivers/vfio/).
+allowed_warnings=(
+	'6.12:0002-:added, moved or deleted file(s), does MAINTAINERS need updating?'
+	'7.3:0002-:added, moved or deleted file(s), does MAINTAINERS need updating?'
+	'7.3:0003-:added, moved or deleted file(s), does MAINTAINERS need updating?'
+)
 
 passed=0 failed=0
 result() { # result PASS|FAIL name
@@ -26,12 +39,16 @@ result() { # result PASS|FAIL name
 	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
-[ -f "$tarball" ] || { echo "missing $tarball (apt-get install linux-source-6.12)" >&2; exit 2; }
+read -r version tarball < <("$repo/tests/vm/kernel-source.sh" "$kseries") || exit 2
+[ -f "$tarball" ] || exit 2
 mapfile -t series < <(grep -v '^\s*#' "$patches/series" | grep -v '^\s*$')
+[ ${#series[@]} -gt 0 ] || { echo "empty series $patches/series" >&2; exit 2; }
+fragments=("$fragment")
+[ -f "$repo/tests/vm/config/base-$kseries.config" ] && fragments+=("$repo/tests/vm/config/base-$kseries.config")
 
-key=$( { dpkg-query -W -f='${Version}' linux-source-6.12; cat "$fragment";
+key=$( { echo "$version"; cat "${fragments[@]}";
 	 for p in "${series[@]}"; do cat "$patches/$p"; done; } | sha256sum | cut -c1-16)
-work="$cache/series-check-$key"
+work="$cache/series-check-$kseries-$key"
 mkdir -p "$cache"
 exec 9>"$cache/series-check.lock"
 flock 9
@@ -48,7 +65,7 @@ rm -rf "$work"
 mkdir -p "$work"
 echo "extracting $tarball ..." >&2
 tar -C "$work" -xf "$tarball"
-src="$work/linux-source-6.12"
+src="$work/linux-source-$kseries"
 out="$work/build"
 log="$work/log"
 : > "$log"
@@ -60,49 +77,73 @@ for p in "${series[@]}"; do
 	bad=""
 	while IFS= read -r w; do
 		[ -z "$w" ] && continue
-		case "$allowed_warning" in
-		"${p:0:5}:$w") ;;
-		*) bad="$bad$w; " ;;
-		esac
+		ok=0
+		for a in "${allowed_warnings[@]}"; do
+			[ "$a" = "$kseries:${p:0:5}:$w" ] && ok=1
+		done
+		[ $ok -eq 1 ] || bad="$bad$w; "
 	done <<<"$warn"
 	if [ -z "$bad" ]; then
-		result PASS "series/checkpatch/$p"
+		result PASS "series/$kseries/checkpatch/$p"
 	else
 		echo "  checkpatch: $bad" >&2
-		result FAIL "series/checkpatch/$p"
+		result FAIL "series/$kseries/checkpatch/$p"
 	fi
 done
 
 (cd "$src" && make O="$out" tinyconfig >/dev/null &&
-	./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$fragment" >/dev/null &&
-	make O="$out" olddefconfig >/dev/null) || { result FAIL series/config; }
+	./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${fragments[@]}" >/dev/null &&
+	make O="$out" olddefconfig >/dev/null) || { result FAIL "series/$kseries/config"; }
 
 k=0
 for p in "${series[@]}"; do
 	k=$((k + 1))
 	if ! (cd "$src" && patch -p1 -s --no-backup-if-mismatch < "$patches/$p") >>"$log" 2>&1; then
-		result FAIL "series/apply/$p"
+		result FAIL "series/$kseries/apply/$p"
 		break
 	fi
 	echo "building with patches 1..$k ..." >&2
 	blog="$work/build-$k.log"
 	if (cd "$src" && make O="$out" -j"$jobs" bzImage) >"$blog" 2>&1 &&
 	   ! grep -E 'drivers/vfio/.*(warning|error):' "$blog" >&2; then
-		result PASS "series/bisect-build/1..$k"
+		result PASS "series/$kseries/bisect-build/1..$k"
 	else
 		tail -20 "$blog" >&2
-		result FAIL "series/bisect-build/1..$k"
+		result FAIL "series/$kseries/bisect-build/1..$k"
 	fi
 done
+
+# 32-bit: drivers/vfio must build without a warning (offsets are u64 while
+# vm_pgoff and pointers are 32-bit; cookies are 64-bit only).
+i386=0
+if [ "$kseries" = 7.3 ] && [ "$failed" -eq 0 ]; then
+	i386=1
+	out32="$work/build-i386"
+	echo "building drivers/vfio for i386 ..." >&2
+	if (cd "$src" && make ARCH=i386 O="$out32" tinyconfig >/dev/null &&
+	    ./scripts/kconfig/merge_config.sh -m -O "$out32" "$out32/.config" \
+		"$repo/tests/vm/config/i386.config" >/dev/null &&
+	    make ARCH=i386 O="$out32" olddefconfig >/dev/null &&
+	    grep -qx CONFIG_VFIO_PCI=y "$out32/.config" &&
+	    make ARCH=i386 O="$out32" -j"$jobs" drivers/vfio/) >"$work/build-i386.log" 2>&1 &&
+	   ! grep -E 'drivers/vfio/.*(warning|error):' "$work/build-i386.log" >&2; then
+		result PASS "series/$kseries/i386-build-drivers-vfio"
+	else
+		tail -20 "$work/build-i386.log" >&2
+		result FAIL "series/$kseries/i386-build-drivers-vfio"
+	fi
+	rm -rf "$out32"
+fi
 
 echo "$passed passed, $failed failed"
 if [ "$failed" -eq 0 ]; then
 	# Keep only the verdict: the tree and objects are big.
 	{ for p in "${series[@]}"; do echo "PASS series/checkpatch/$p"; done
-	  for i in $(seq 1 "$k"); do echo "PASS series/bisect-build/1..$i"; done; } > "$work/ok.tmp"
+	  for i in $(seq 1 "$k"); do echo "PASS series/bisect-build/1..$i"; done
+	  [ $i386 -eq 0 ] || echo "PASS series/i386-build-drivers-vfio"; } > "$work/ok.tmp"
 	# The last build is exactly the VM suite's patched kernel (same tree,
 	# same fragment): hand it over so the suite does not build it again.
-	kdir=$("$repo/tests/vm/kernel.sh" --print-dir patched)
+	kdir=$("$repo/tests/vm/kernel.sh" --print-dir --series "$kseries" patched)
 	if [ -z "${VFIOMAP_KCONFIG_FRAGMENT:-}" ] && [ ! -f "$kdir/bzImage" ]; then
 		mkdir -p "$kdir"
 		cp "$out/.config" "$kdir/config"

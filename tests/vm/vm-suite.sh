@@ -16,6 +16,7 @@ mkdir -p "$logdir"
 #                                            (-: all)  (-: none)
 suites_table="
 patched-noiommu   patched  noiommu  64M      -         vmtest.stress=10
+patched-nopat     patched  noiommu  64M      kernel-uapi nopat
 patched-iommu     patched  iommu    64M      -         vmtest.stress=10
 stock-noiommu     stock    noiommu  64M      -         -
 stock-iommu       stock    iommu    64M      -         -
