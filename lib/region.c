@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -132,4 +133,58 @@ VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index
 out:
 	vfm__dev_unlock(dev);
 	return ret;
+}
+
+static ssize_t region_io(struct vfiomap_device *dev, uint32_t index,
+			 uint64_t offset, void *buf, size_t len, bool write)
+{
+	const struct vfiomap_region *r;
+	size_t done = 0;
+	int ret;
+
+	if (!buf && len)
+		return vfm__err(-EINVAL, "region I/O: buffer is NULL");
+	ret = vfiomap_region_get(dev, index, &r);
+	if (ret)
+		return ret;
+	if (!(r->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ)))
+		return vfm__err(-EINVAL, "region %u is not %s", index,
+				   write ? "writable" : "readable");
+	if (offset > r->size)
+		return vfm__err(-ERANGE, "offset 0x%llx past the end of region %u",
+				   (unsigned long long)offset, index);
+	if (len > r->size - offset)
+		len = r->size - offset;
+	while (done < len) {
+		ssize_t n = write ?
+			pwrite(dev->fd, (const uint8_t *)buf + done, len - done,
+			       (off_t)(r->offset + offset + done)) :
+			pread(dev->fd, (uint8_t *)buf + done, len - done,
+			      (off_t)(r->offset + offset + done));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (done)
+				break;
+			return vfm__err(-errno, "%s of region %u at 0x%llx: %s",
+					   write ? "pwrite" : "pread", index,
+					   (unsigned long long)offset, strerror(errno));
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+VFIOMAP_EXPORT ssize_t vfiomap_region_read(struct vfiomap_device *dev, uint32_t index,
+					   uint64_t offset, void *buf, size_t len)
+{
+	return region_io(dev, index, offset, buf, len, false);
+}
+
+VFIOMAP_EXPORT ssize_t vfiomap_region_write(struct vfiomap_device *dev, uint32_t index,
+					    uint64_t offset, const void *buf, size_t len)
+{
+	return region_io(dev, index, offset, (void *)buf, len, true);
 }

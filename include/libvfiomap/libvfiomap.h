@@ -9,6 +9,7 @@
 #include <libvfiomap/error.h>
 #include <libvfiomap/device.h>
 #include <libvfiomap/region.h>
+#include <libvfiomap/align.h>
 #include <libvfiomap/cookie.h>
 #include <libvfiomap/map.h>
 

@@ -4,7 +4,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
+
+/* what map.h used to declare (source compatibility) */
+#include <libvfiomap/align.h>
+#include <libvfiomap/region.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,45 +99,6 @@ uint64_t vfiomap_mapping_cookie(const struct vfiomap_mapping *m);
  * Return: 1 if so, 0 if not.
  */
 int vfiomap_mapping_is_sysfs_wc(const struct vfiomap_mapping *m);
-
-/**
- * vfiomap_huge_align() - virtual alignment for a device mapping
- * @size: bytes to map
- * @offset: file offset of the mapping
- *
- * min(2^ctz(size), 1 GiB), limited by the alignment of @offset (which the
- * physical address follows) and at least the page size.
- *
- * Return: the alignment in bytes.
- */
-uint64_t vfiomap_huge_align(uint64_t size, uint64_t offset);
-
-/**
- * vfiomap_region_read() - pread() from a region, bounds-checked
- * @dev: the device
- * @index: region index
- * @offset: offset in the region
- * @buf: destination
- * @len: bytes
- *
- * Return: bytes read (short only at the end of the region), or a
- * negative errno.
- */
-ssize_t vfiomap_region_read(struct vfiomap_device *dev, uint32_t index,
-			    uint64_t offset, void *buf, size_t len);
-
-/**
- * vfiomap_region_write() - pwrite() to a region, bounds-checked
- * @dev: the device
- * @index: region index
- * @offset: offset in the region
- * @buf: source
- * @len: bytes
- *
- * Return: bytes written, or a negative errno.
- */
-ssize_t vfiomap_region_write(struct vfiomap_device *dev, uint32_t index,
-			     uint64_t offset, const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,9 @@
 #define LIBVFIOMAP_REGION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,6 +64,33 @@ struct vfiomap_region {
  */
 int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,
 		       const struct vfiomap_region **out);
+
+/**
+ * vfiomap_region_read() - pread() from a region, bounds-checked
+ * @dev: the device
+ * @index: region index
+ * @offset: offset in the region
+ * @buf: destination
+ * @len: bytes
+ *
+ * Return: bytes read (short only at the end of the region), or a
+ * negative errno.
+ */
+ssize_t vfiomap_region_read(struct vfiomap_device *dev, uint32_t index,
+			    uint64_t offset, void *buf, size_t len);
+
+/**
+ * vfiomap_region_write() - pwrite() to a region, bounds-checked
+ * @dev: the device
+ * @index: region index
+ * @offset: offset in the region
+ * @buf: source
+ * @len: bytes
+ *
+ * Return: bytes written, or a negative errno.
+ */
+ssize_t vfiomap_region_write(struct vfiomap_device *dev, uint32_t index,
+			     uint64_t offset, const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,11 @@ t pkg-config-build bash -c "cc -std=c11 -Wall -Wextra -Werror '$repo/tests/consu
 libdir=$(dirname "$(find "$dest" -name 'libvfiomap.so.0' | head -1)")
 t pkg-config-run env LD_LIBRARY_PATH="$libdir" "$work/consumer"
 t installed-headers test -f "$(find "$dest" -path '*include/libvfiomap/libvfiomap.h' | head -1)"
+t each-header-compiles-alone bash -c "
+	for h in \$(find '$dest' -path '*include/libvfiomap/*.h'); do
+		echo \"#include <libvfiomap/\$(basename \$h)>\" |
+			cc -std=c11 -Wall -Wextra -Werror \$(pkg-config --cflags libvfiomap) -fsyntax-only -x c - || exit 1
+	done; [ \$(find '$dest' -path '*include/libvfiomap/*.h' | wc -l) -eq 7 ]"
 t static-library test -f "$libdir/libvfiomap.a"
 t soname bash -c "objdump -p '$libdir/libvfiomap.so.0' | grep -q 'SONAME *libvfiomap.so.0'"
 t only-vfiomap-symbols-exported bash -c "
