@@ -15,7 +15,6 @@
 #include "libvfiomap/libvfiomap.h"
 
 #define VFIOMAP_EXPORT __attribute__((visibility("default")))
-#define VFM_PAGE 4096ULL
 #define VFM_GIB (1ULL << 30)
 
 /* error.c */
@@ -57,6 +56,11 @@ int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
 void vfm__caps_free(struct vfm_caps *caps);
 
 /* align.c: pure helpers */
+/* sysconf(_SC_PAGESIZE), asked once (4 KiB, 16 KiB, 64 KiB ...) */
+uint64_t vfm__page_size(void);
+/* tests: pretend the page size is @size (0: ask sysconf again) */
+void vfm__set_page_size(uint64_t size);
+uint64_t vfm__page_round_up(uint64_t v);
 bool vfm__is_page_aligned(uint64_t v);
 int vfm__check_range(uint64_t offset, uint64_t size, uint64_t limit);
 uint64_t vfm__ctz_align(uint64_t v);

@@ -80,7 +80,7 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 		return ret;
 	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || !r->size)
 		return vfm__err(-EINVAL, "region %u cannot be mmapped", index);
-	span = (r->size + VFM_PAGE - 1) & ~(VFM_PAGE - 1);
+	span = vfm__page_round_up(r->size);
 	m = mapping_new(dev);
 	if (!m)
 		return vfm__err(-ENOMEM, "out of memory");
@@ -192,7 +192,7 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 	if (ret)
 		return ret;
 	ret = vfm__check_range(offset, size,
-				  (r->size + VFM_PAGE - 1) & ~(VFM_PAGE - 1));
+				  vfm__page_round_up(r->size));
 	if (ret)
 		return vfm__err(ret, "range 0x%llx+0x%llx is outside region %u (0x%llx bytes)",
 				   (unsigned long long)offset, (unsigned long long)size,

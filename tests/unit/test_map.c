@@ -34,9 +34,26 @@ static const char *perms_at(const void *p)
 	return perms;
 }
 
+/* Bytes of inaccessible (---p) mappings: what a failed trim would leave. */
+static uint64_t prot_none_bytes(void)
+{
+	char line[512], perms[8];
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, hi;
+	uint64_t n = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && !strcmp(perms, "---p"))
+			n += hi - lo;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 static void setup(void)
 {
 	fake_reset();
+	vfm__set_page_size(0);
 }
 
 START_TEST(region_info_cached)
@@ -147,6 +164,51 @@ START_TEST(many_mappings_any_order)
 }
 END_TEST
 
+/* The over-sized reservation is trimmed to the mapping: nothing is left. */
+START_TEST(reservation_trimmed)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m;
+	uint64_t before = prot_none_bytes();
+
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 1 << 20, 1 << 20, 0, 0, &m), 0);
+	ck_assert_uint_eq((uintptr_t)vfiomap_mapping_addr(m) % (1 << 20), 0);
+	ck_assert_uint_eq(prot_none_bytes(), before);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_int_eq(vfiomap_map_region(dev, 0, 0, &m), 0);
+	ck_assert_uint_eq(prot_none_bytes(), before);
+	vfiomap_device_close(dev);
+	ck_assert_uint_eq(prot_none_bytes(), before);
+}
+END_TEST
+
+/*
+ * The page size is the system's, asked in one place: pretend 64 KiB (an
+ * arm64 kernel) and every check and alignment follows.
+ */
+START_TEST(page_size_from_the_system)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m;
+	uint64_t c, before = prot_none_bytes();
+
+	ck_assert_uint_eq(vfm__page_size(), (uint64_t)sysconf(_SC_PAGESIZE));
+	vfm__set_page_size(64 << 10);
+	ck_assert_uint_eq(vfiomap_huge_align(4096, 0), 64 << 10);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x1000, 0x1000, 0, 0, &m), -EINVAL);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, 0, &c), -EINVAL);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x10000, 0x10000, 0, 0, &m), 0);
+	ck_assert_uint_eq((uintptr_t)vfiomap_mapping_addr(m) % (64 << 10), 0);
+	ck_assert_uint_eq(prot_none_bytes(), before);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* BAR0 is 16 KiB: its span is one 64 KiB page */
+	ck_assert_int_eq(vfiomap_map_region(dev, 0, 0, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_size(m), 64 << 10);
+	vfiomap_device_close(dev);
+	ck_assert_uint_eq(prot_none_bytes(), before);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("map");
@@ -158,6 +220,8 @@ int main(void)
 	tcase_add_test(tc, map_range_through_a_cookie);
 	tcase_add_test(tc, close_unmaps_and_destroys_leftovers);
 	tcase_add_test(tc, many_mappings_any_order);
+	tcase_add_test(tc, reservation_trimmed);
+	tcase_add_test(tc, page_size_from_the_system);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
