@@ -125,7 +125,7 @@ static inline void example_print_regions(struct vfiomap_device *dev)
 		if (r->msix_mappable)
 			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
 				 "msix-mappable ");
-		if (r->nr_sparse)
+		if (r->has_sparse)
 			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
 				 "sparse(%u areas) ", r->nr_sparse);
 		if (r->has_type)

@@ -80,6 +80,10 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 		return ret;
 	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || !r->size)
 		return vfm__err(-EINVAL, "region %u cannot be mmapped", index);
+	if (r->has_sparse && !r->nr_sparse)
+		return vfm__err(-EINVAL,
+				"region %u: its sparse-mmap capability lists no areas: nothing is mmappable",
+				index);
 	span = vfm__page_round_up(r->size);
 	m = mapping_new(dev);
 	if (!m)
@@ -89,7 +93,7 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 		free(m);
 		return vfm__err(-ENOMEM, "cannot reserve %zu bytes of address space", span);
 	}
-	if (r->nr_sparse || r->sparse) {
+	if (r->has_sparse) {
 		/* Only the listed areas; the rest of the span stays PROT_NONE. */
 		for (uint32_t i = 0; i < r->nr_sparse; i++) {
 			const struct vfiomap_area *a = &r->sparse[i];
@@ -199,7 +203,11 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 				   index, (unsigned long long)r->size);
 	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP))
 		return vfm__err(-EINVAL, "region %u cannot be mmapped", index);
-	if (r->nr_sparse && vfm__area_containing(r->sparse, r->nr_sparse, offset, size) < 0)
+	if (r->has_sparse && !r->nr_sparse)
+		return vfm__err(-EINVAL,
+				"region %u: its sparse-mmap capability lists no areas: nothing is mmappable",
+				index);
+	if (r->has_sparse && vfm__area_containing(r->sparse, r->nr_sparse, offset, size) < 0)
 		return vfm__err(-EINVAL,
 				   "range 0x%llx+0x%llx of region %u is not inside one mmappable area",
 				   (unsigned long long)offset, (unsigned long long)size, index);

@@ -73,6 +73,7 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 	slot->sparse = caps.sparse;
 	slot->region.nr_sparse = caps.nr_sparse;
 	slot->region.sparse = caps.sparse;
+	slot->region.has_sparse = caps.has_sparse;
 	slot->region.has_type = caps.has_type;
 	slot->region.type = caps.type;
 	slot->region.subtype = caps.subtype;

@@ -171,7 +171,7 @@ static void print_regions(struct vfiomap_device *dev, const struct vfiomap_devic
 		if (r->msix_mappable)
 			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
 				 "msix-mappable ");
-		if (r->nr_sparse)
+		if (r->has_sparse)
 			snprintf(caps + strlen(caps), sizeof(caps) - strlen(caps),
 				 "sparse(%u areas) ", r->nr_sparse);
 		if (r->has_type)
@@ -222,12 +222,13 @@ static int cmd_info(const char *bdf)
 		if (vfiomap_region_get(dev, i, &r))
 			continue;
 		printf("%s{\"index\":%u,\"offset\":%" PRIu64 ",\"size\":%" PRIu64
-		       ",\"flags\":%u,\"mmap\":%s,\"mmap_attrs\":%s,\"wc\":%s,\"msix_mappable\":%s,\"sparse_areas\":%u}",
+		       ",\"flags\":%u,\"mmap\":%s,\"mmap_attrs\":%s,\"wc\":%s,\"msix_mappable\":%s,\"sparse\":%s,\"sparse_areas\":%u}",
 		       first ? "" : ",", i, r->offset, r->size, r->flags,
 		       r->flags & VFIO_REGION_INFO_FLAG_MMAP ? "true" : "false",
 		       r->has_mmap_attrs ? "true" : "false",
 		       r->has_mmap_attrs && (r->mmap_attrs & VFIOMAP_ATTR_WC) ? "true" : "false",
-		       r->msix_mappable ? "true" : "false", r->nr_sparse);
+		       r->msix_mappable ? "true" : "false", r->has_sparse ? "true" : "false",
+		       r->nr_sparse);
 		first = 0;
 	}
 	printf("]}\n");

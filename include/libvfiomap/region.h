@@ -25,13 +25,15 @@ struct vfiomap_area {
  * @flags: VFIO_REGION_INFO_FLAG_*
  * @size: bytes
  * @offset: the region's file offset (stable; never decoded)
- * @nr_sparse: number of entries in @sparse (0: no sparse capability)
- * @sparse: the mmappable areas, when the region has the sparse capability
+ * @nr_sparse: number of entries in @sparse
+ * @sparse: the mmappable areas, when @has_sparse
  * @has_type: the type capability was present
  * @type: @subtype: its values
  * @msix_mappable: the MSI-X table of this BAR may be mapped
  * @has_mmap_attrs: the mmap-attrs capability was present (cookies work)
  * @mmap_attrs: VFIO_MMAP_ATTR_* a cookie of this region may carry
+ * @has_sparse: the region has a sparse-mmap capability: only its areas
+ *	may be mmapped; with @nr_sparse 0 nothing may be (QEMU reads it so)
  */
 struct vfiomap_region {
 	uint32_t index;
@@ -46,6 +48,8 @@ struct vfiomap_region {
 	bool msix_mappable;
 	bool has_mmap_attrs;
 	uint32_t mmap_attrs;
+	/* 0.2: appended, the layout above is unchanged */
+	bool has_sparse;
 };
 
 /**

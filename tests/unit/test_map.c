@@ -209,6 +209,49 @@ START_TEST(page_size_from_the_system)
 }
 END_TEST
 
+/* Sparse areas: only they are mapped, the holes stay inaccessible. */
+START_TEST(sparse_areas)
+{
+	static const uint64_t areas[] = { 0, 0x4000, 0x10000, 0x8000 };
+	struct vfiomap_device *dev = fake_adopt();
+	const struct vfiomap_region *r;
+	struct vfiomap_mapping *m;
+	uint8_t *p;
+
+	fake_set_sparse(2, 2, areas);
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
+	ck_assert_uint_eq(r->nr_sparse, 2);
+	ck_assert_int_eq(vfiomap_map_region(dev, 2, 0, &m), 0);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_str_eq(perms_at(p), "rw-s");
+	ck_assert_str_eq(perms_at(p + 0x4000), "---p");		/* hole */
+	ck_assert_str_eq(perms_at(p + 0x10000), "rw-s");
+	ck_assert_str_eq(perms_at(p + 0x18000), "---p");	/* after the last area */
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* a range must lie inside one area */
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x10000, 0x8000, 0, 0, &m), 0);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x2000, 0x4000, 0, 0, &m), -EINVAL);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* A sparse capability with no areas means nothing is mappable (QEMU's reading). */
+START_TEST(sparse_without_areas_maps_nothing)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m = NULL;
+
+	fake_set_sparse(2, 0, NULL);
+	ck_assert_int_eq(vfiomap_map_region(dev, 2, 0, &m), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "no areas"));
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, 0, 0, &m), -EINVAL);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EINVAL);
+	ck_assert_ptr_null(m);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("map");
@@ -222,6 +265,8 @@ int main(void)
 	tcase_add_test(tc, many_mappings_any_order);
 	tcase_add_test(tc, reservation_trimmed);
 	tcase_add_test(tc, page_size_from_the_system);
+	tcase_add_test(tc, sparse_areas);
+	tcase_add_test(tc, sparse_without_areas_maps_nothing);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
