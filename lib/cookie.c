@@ -70,6 +70,19 @@ VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
 	if (offset + size < offset)
 		return vfm__err(-EOVERFLOW, "cookie range 0x%llx+0x%llx wraps",
 				   (unsigned long long)offset, (unsigned long long)size);
+	if (attrs & VFIOMAP_ATTR_WC) {
+		/* what the cached info already says, without asking the kernel */
+		const struct vfiomap_region *r = vfm__region_cached(dev, region);
+
+		if (r && r->kind == VFIOMAP_REGION_KIND_MEMORY && !r->prefetchable)
+			return vfm__err(-EOPNOTSUPP,
+					"BAR %u does not accept write-combining (not prefetchable)",
+					region);
+		if (r && r->has_mmap_attrs && !(r->mmap_attrs & VFIOMAP_ATTR_WC))
+			return vfm__err(-EOPNOTSUPP,
+					"region %u does not accept write-combining (the kernel offers attrs 0x%x)",
+					region, r->mmap_attrs);
+	}
 	node = calloc(1, sizeof(*node));
 	if (!node)
 		return vfm__err(-ENOMEM, "out of memory");

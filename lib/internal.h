@@ -127,7 +127,14 @@ struct vfiomap_device {
 	struct vfm_region_slot *_Atomic slots;
 	struct vfiomap_mapping *mappings;
 	struct vfm_cookie_node *cookies;
+	/* file offset of the config space (BAR kinds), under lock */
+	bool config_offset_valid;
+	uint64_t config_offset;
 };
+
+/* A cached region, or NULL: never asks the kernel. */
+const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,
+						 uint32_t index);
 
 int vfm__device_info_locked(struct vfiomap_device *dev);
 /* dev->lock; the log callback is never called while a thread holds it */

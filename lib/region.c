@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,70 @@ static int fetch(struct vfiomap_device *dev, uint32_t index,
 	return vfm__err(-EPROTO, "region %u: argsz keeps growing", index);
 }
 
+_Static_assert(VFIOMAP_REGION_CONFIG == VFIO_PCI_CONFIG_REGION_INDEX &&
+	       VFIOMAP_REGION_ROM == VFIO_PCI_ROM_REGION_INDEX &&
+	       VFIOMAP_REGION_VGA == VFIO_PCI_VGA_REGION_INDEX &&
+	       VFIOMAP_REGION_BAR5 == VFIO_PCI_BAR5_REGION_INDEX, "region indexes");
+_Static_assert(VFIOMAP_REGION_FLAG_READ == VFIO_REGION_INFO_FLAG_READ &&
+	       VFIOMAP_REGION_FLAG_WRITE == VFIO_REGION_INFO_FLAG_WRITE &&
+	       VFIOMAP_REGION_FLAG_MMAP == VFIO_REGION_INFO_FLAG_MMAP &&
+	       VFIOMAP_REGION_FLAG_CAPS == VFIO_REGION_INFO_FLAG_CAPS, "region flags");
+
+#define PCI_BAR_IO		0x1u
+#define PCI_BAR_MEM_TYPE_64	0x4u
+#define PCI_BAR_PREFETCH	0x8u
+
+/*
+ * Kind of region @index from its place and, for a BAR, from the BAR's
+ * config register (I/O bit, 64-bit type, prefetchable bit).  Called under
+ * dev->lock.  An unreadable BAR leaves the kind UNKNOWN: the region info
+ * itself is still good.
+ */
+static void classify(struct vfiomap_device *dev, uint32_t index, struct vfiomap_region *r)
+{
+	uint32_t bar;
+
+	r->kind = VFIOMAP_REGION_KIND_UNKNOWN;
+	if (!(dev->info.flags & VFIO_DEVICE_FLAGS_PCI))
+		return;
+	if (index > VFIOMAP_REGION_VGA) {
+		r->kind = VFIOMAP_REGION_KIND_DEVICE_SPECIFIC;
+		return;
+	}
+	if (!r->size) {
+		r->kind = VFIOMAP_REGION_KIND_NONE;
+		return;
+	}
+	switch (index) {
+	case VFIOMAP_REGION_ROM: r->kind = VFIOMAP_REGION_KIND_ROM; return;
+	case VFIOMAP_REGION_CONFIG: r->kind = VFIOMAP_REGION_KIND_CONFIG; return;
+	case VFIOMAP_REGION_VGA: r->kind = VFIOMAP_REGION_KIND_VGA; return;
+	}
+	if (!dev->config_offset_valid) {
+		struct vfio_region_info *ci;
+
+		vfm__attempt_begin();	/* not this call's failure */
+		if (!fetch(dev, VFIOMAP_REGION_CONFIG, &ci)) {
+			dev->config_offset = ci->offset;
+			dev->config_offset_valid = true;
+			free(ci);
+		}
+		vfm__attempt_end();
+		if (!dev->config_offset_valid)
+			return;
+	}
+	if (pread(dev->fd, &bar, 4, (off_t)(dev->config_offset + 0x10 + 4 * index)) != 4)
+		return;
+	bar = le32toh(bar);
+	if (bar & PCI_BAR_IO) {
+		r->kind = VFIOMAP_REGION_KIND_IO;
+		return;
+	}
+	r->kind = VFIOMAP_REGION_KIND_MEMORY;
+	r->prefetchable = bar & PCI_BAR_PREFETCH;
+	r->mem64 = bar & PCI_BAR_MEM_TYPE_64;
+}
+
 static int load(struct vfiomap_device *dev, uint32_t index,
 		struct vfm_region_slot *slot)
 {
@@ -81,7 +146,19 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 	slot->region.has_mmap_attrs = caps.has_mmap_attrs;
 	slot->region.mmap_attrs = caps.mmap_attrs;
 	free(ri);
+	classify(dev, index, &slot->region);
 	return 0;
+}
+
+const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,
+						 uint32_t index)
+{
+	struct vfm_region_slot *slots = atomic_load_explicit(&dev->slots, memory_order_acquire);
+
+	if (slots && index < dev->nr_slots &&
+	    atomic_load_explicit(&slots[index].valid, memory_order_acquire))
+		return &slots[index].region;
+	return NULL;
 }
 
 VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,

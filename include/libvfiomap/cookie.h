@@ -36,7 +36,11 @@ int vfiomap_cookie_supported(struct vfiomap_device *dev);
  * The cookie lives until vfiomap_cookie_destroy() or the device's close.
  *
  * Return: 0; -EINVAL for bad arguments (checked before the kernel is
- * asked); -EOPNOTSUPP if the kernel lacks the mmap-cookie uAPI; otherwise
+ * asked); -EOPNOTSUPP if the kernel lacks the mmap-cookie uAPI or the
+ * region cannot take the attributes (the kernel's answer too), refused
+ * without asking the kernel when the cached region info already says so
+ * (VFIOMAP_ATTR_WC on a BAR that is not prefetchable, or mmap attrs
+ * without WC); otherwise
  * the kernel's errno (see docs/uapi.md: -ERANGE, -EOVERFLOW, -ENXIO,
  * -EPERM, -EBUSY, -ENOSPC, ...).
  */

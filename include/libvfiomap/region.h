@@ -13,6 +13,47 @@ extern "C" {
 
 struct vfiomap_device;
 
+/* Fixed region indexes of a PCI device (the kernel's VFIO_PCI_*_REGION_INDEX) */
+#define VFIOMAP_REGION_BAR0	0
+#define VFIOMAP_REGION_BAR1	1
+#define VFIOMAP_REGION_BAR2	2
+#define VFIOMAP_REGION_BAR3	3
+#define VFIOMAP_REGION_BAR4	4
+#define VFIOMAP_REGION_BAR5	5
+#define VFIOMAP_REGION_ROM	6
+#define VFIOMAP_REGION_CONFIG	7
+#define VFIOMAP_REGION_VGA	8	/* legacy VGA ranges, if any */
+/* indexes from 9 on are device specific (see @type, @subtype) */
+
+/* struct vfiomap_region.flags (the kernel's VFIO_REGION_INFO_FLAG_*) */
+#define VFIOMAP_REGION_FLAG_READ	(1u << 0)
+#define VFIOMAP_REGION_FLAG_WRITE	(1u << 1)
+#define VFIOMAP_REGION_FLAG_MMAP	(1u << 2)
+#define VFIOMAP_REGION_FLAG_CAPS	(1u << 3)
+
+/**
+ * enum vfiomap_region_kind - what a region is
+ * @VFIOMAP_REGION_KIND_UNKNOWN: not a PCI device, or its BAR unreadable
+ * @VFIOMAP_REGION_KIND_NONE: size 0 (unimplemented BAR, the upper half of
+ *	a 64-bit BAR, no VGA)
+ * @VFIOMAP_REGION_KIND_MEMORY: a memory BAR (see @prefetchable, @mem64)
+ * @VFIOMAP_REGION_KIND_IO: an I/O-port BAR
+ * @VFIOMAP_REGION_KIND_ROM: the expansion ROM
+ * @VFIOMAP_REGION_KIND_CONFIG: the config space
+ * @VFIOMAP_REGION_KIND_VGA: the legacy VGA ranges
+ * @VFIOMAP_REGION_KIND_DEVICE_SPECIFIC: a typed region (index 9 and up)
+ */
+enum vfiomap_region_kind {
+	VFIOMAP_REGION_KIND_UNKNOWN = 0,
+	VFIOMAP_REGION_KIND_NONE,
+	VFIOMAP_REGION_KIND_MEMORY,
+	VFIOMAP_REGION_KIND_IO,
+	VFIOMAP_REGION_KIND_ROM,
+	VFIOMAP_REGION_KIND_CONFIG,
+	VFIOMAP_REGION_KIND_VGA,
+	VFIOMAP_REGION_KIND_DEVICE_SPECIFIC,
+};
+
 /** struct vfiomap_area - a mmappable area of a region (sparse mmap) */
 struct vfiomap_area {
 	uint64_t offset;	/* from the start of the region */
@@ -22,7 +63,7 @@ struct vfiomap_area {
 /**
  * struct vfiomap_region - VFIO_DEVICE_GET_REGION_INFO, parsed
  * @index: region index
- * @flags: VFIO_REGION_INFO_FLAG_*
+ * @flags: VFIOMAP_REGION_FLAG_* (= VFIO_REGION_INFO_FLAG_*)
  * @size: bytes
  * @offset: the region's file offset (stable; never decoded)
  * @nr_sparse: number of entries in @sparse
@@ -34,6 +75,9 @@ struct vfiomap_area {
  * @mmap_attrs: VFIO_MMAP_ATTR_* a cookie of this region may carry
  * @has_sparse: the region has a sparse-mmap capability: only its areas
  *	may be mmapped; with @nr_sparse 0 nothing may be (QEMU reads it so)
+ * @kind: what the region is (BAR kinds from the BAR's config register)
+ * @prefetchable: a prefetchable memory BAR (write-combining is allowed)
+ * @mem64: a 64-bit memory BAR (the next BAR is its upper half)
  */
 struct vfiomap_region {
 	uint32_t index;
@@ -50,6 +94,9 @@ struct vfiomap_region {
 	uint32_t mmap_attrs;
 	/* 0.2: appended, the layout above is unchanged */
 	bool has_sparse;
+	enum vfiomap_region_kind kind;
+	bool prefetchable;
+	bool mem64;
 };
 
 /**

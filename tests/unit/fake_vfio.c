@@ -154,7 +154,7 @@ static int cookie_feature(struct feature_buf *f)
 		    mc->region_offset + mc->size > r->size)
 			return -ERANGE;
 		if ((mc->attrs & VFIO_MMAP_ATTR_WC) && mc->region_index != 2)
-			return -EPERM;		/* only BAR2 is prefetchable */
+			return -EOPNOTSUPP;	/* only BAR2 is prefetchable */
 		if (fake.cookie_err)
 			return -fake.cookie_err;
 		if (fake.nr_cookies == FAKE_MAX_COOKIES)

@@ -252,6 +252,60 @@ START_TEST(sparse_without_areas_maps_nothing)
 }
 END_TEST
 
+/* Kinds from the BAR registers; 64-bit BAR2 leaves BAR3 empty. */
+START_TEST(region_kinds)
+{
+	static const struct {
+		uint32_t index;
+		enum vfiomap_region_kind kind;
+		bool prefetchable, mem64;
+	} want[] = {
+		{ VFIOMAP_REGION_BAR0, VFIOMAP_REGION_KIND_MEMORY, false, false },
+		{ VFIOMAP_REGION_BAR1, VFIOMAP_REGION_KIND_NONE, false, false },
+		{ VFIOMAP_REGION_BAR2, VFIOMAP_REGION_KIND_MEMORY, true, true },
+		{ VFIOMAP_REGION_BAR3, VFIOMAP_REGION_KIND_NONE, false, false },
+		{ VFIOMAP_REGION_BAR4, VFIOMAP_REGION_KIND_IO, false, false },
+		{ VFIOMAP_REGION_ROM, VFIOMAP_REGION_KIND_ROM, false, false },
+		{ VFIOMAP_REGION_CONFIG, VFIOMAP_REGION_KIND_CONFIG, false, false },
+		{ VFIOMAP_REGION_VGA, VFIOMAP_REGION_KIND_NONE, false, false },
+	};
+	struct vfiomap_device *dev = fake_adopt();
+	const struct vfiomap_region *r;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(vfiomap_region_get(dev, want[i].index, &r), 0);
+		ck_assert_msg(r->kind == want[i].kind, "region %u: kind %d", want[i].index, r->kind);
+		ck_assert_int_eq(r->prefetchable, want[i].prefetchable);
+		ck_assert_int_eq(r->mem64, want[i].mem64);
+	}
+	ck_assert_uint_eq(r->index, VFIO_PCI_VGA_REGION_INDEX);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* WC on a non-prefetchable BAR whose info is cached: refused, no ioctl. */
+START_TEST(wc_refused_early_on_non_prefetchable_bar)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	const struct vfiomap_region *r;
+	struct vfiomap_mapping *m;
+	uint64_t c, before;
+
+	ck_assert_int_eq(vfiomap_region_get(dev, 0, &r), 0);
+	before = vfiomap_device_ioctl_count(dev);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000, VFIOMAP_ATTR_WC, &c), -EOPNOTSUPP);
+	ck_assert_str_eq(vfiomap_strerror(),
+			 "BAR 0 does not accept write-combining (not prefetchable)");
+	ck_assert_int_eq(vfiomap_map_range(dev, 0, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EOPNOTSUPP);
+	ck_assert_str_eq(vfiomap_strerror(),
+			 "BAR 0 does not accept write-combining (not prefetchable)");
+	ck_assert_uint_eq(vfiomap_device_ioctl_count(dev), before);
+	/* an uncached cookie of the same BAR is fine */
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000, 0, &c), 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("map");
@@ -267,6 +321,8 @@ int main(void)
 	tcase_add_test(tc, page_size_from_the_system);
 	tcase_add_test(tc, sparse_areas);
 	tcase_add_test(tc, sparse_without_areas_maps_nothing);
+	tcase_add_test(tc, region_kinds);
+	tcase_add_test(tc, wc_refused_early_on_non_prefetchable_bar);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
