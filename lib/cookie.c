@@ -50,6 +50,17 @@ VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
 					 uint64_t size, uint32_t attrs,
 					 uint64_t *cookie)
 {
+	return vfm__cookie_create(dev, region, offset, size, attrs, cookie, NULL);
+}
+
+/*
+ * vfiomap_cookie_create(); *@no_uapi (if given) tells whether an
+ * -EOPNOTSUPP means "the kernel has no cookie uAPI" rather than "these
+ * attributes are refused for this range".
+ */
+int vfm__cookie_create(struct vfiomap_device *dev, uint32_t region, uint64_t offset,
+		       uint64_t size, uint32_t attrs, uint64_t *cookie, bool *no_uapi)
+{
 	struct vfio_device_feature_mmap_cookie mc = {
 		.region_index = region, .attrs = attrs,
 		.region_offset = offset, .size = size,
@@ -57,6 +68,8 @@ VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
 	struct vfm_cookie_node *node;
 	int ret;
 
+	if (no_uapi)
+		*no_uapi = false;
 	if (!vfm__device_valid(dev) || !cookie)
 		return vfm__err(-EINVAL, "vfiomap_cookie_create: NULL argument");
 	if (attrs & ~VFIOMAP_ATTR_ALL)
@@ -90,8 +103,11 @@ VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
 	ret = feature(dev, VFIO_DEVICE_FEATURE_GET, &mc);
 	if (ret) {
 		free(node);
-		if (ret == -ENOTTY)
+		if (ret == -ENOTTY) {
+			if (no_uapi)
+				*no_uapi = true;
 			return vfm__err(-EOPNOTSUPP, "%s", stock_msg);
+		}
 		return vfm__err(ret, "creating a cookie for region %u 0x%llx+0x%llx attrs 0x%x: %s",
 				   region, (unsigned long long)offset,
 				   (unsigned long long)size, attrs, strerror(-ret));

@@ -132,6 +132,10 @@ struct vfiomap_device {
 	uint64_t config_offset;
 };
 
+/* cookie.c */
+int vfm__cookie_create(struct vfiomap_device *dev, uint32_t region, uint64_t offset,
+		       uint64_t size, uint32_t attrs, uint64_t *cookie, bool *no_uapi);
+
 /* A cached region, or NULL: never asks the kernel. */
 const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,
 						 uint32_t index);

@@ -218,18 +218,21 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 	if (!attrs) {
 		file_off = r->offset + offset;
 	} else {
-		bool fallback = (attrs & VFIOMAP_ATTR_WC) &&
-				(dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+		bool may_fall_back = (attrs & VFIOMAP_ATTR_WC) &&
+				     (dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+		bool no_uapi, fallback;
 
 		/* with a fallback, a stock kernel's refusal is not an error */
-		if (fallback)
+		if (may_fall_back)
 			vfm__attempt_begin();
-		ret = vfiomap_cookie_create(dev, index, offset, size, attrs, &cookie);
-		if (fallback)
+		ret = vfm__cookie_create(dev, index, offset, size, attrs, &cookie, &no_uapi);
+		if (may_fall_back)
 			vfm__attempt_end();
-		if (ret && ret != -EOPNOTSUPP && fallback)
+		/* only for a kernel without the uAPI: never map WC over a refusal */
+		fallback = ret && may_fall_back && no_uapi;
+		if (ret && may_fall_back && !fallback)
 			vfm__err_report(ret);
-		if (ret == -EOPNOTSUPP && fallback) {
+		if (ret && fallback) {
 			vfm__info("%s: no mmap-cookie uAPI, mapping sysfs resource%u_wc",
 				     dev->bdf, index);
 			ret = map_sysfs_wc(dev, index, offset, size, m);

@@ -212,6 +212,32 @@ START_TEST(absurd_argsz_reports_the_kernels_value)
 }
 END_TEST
 
+/*
+ * The sysfs fallback is for a kernel without the cookie uAPI only: a
+ * kernel (series v2) that has it and refuses WC for the range (MSI-X
+ * pages, say) answers EOPNOTSUPP too, and resourceN_wc must not be
+ * mapped over its refusal.
+ */
+START_TEST(wc_fallback_not_taken_when_the_kernel_refuses)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_mapping *m = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	o = tree_opts(VFIOMAP_MODE_GROUP, VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+	fake.cookie_err = EOPNOTSUPP;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EOPNOTSUPP);
+	ck_assert_ptr_null(m);
+	ck_assert_ptr_null(strstr(vfiomap_strerror(), "sysfs"));
+	/* BAR0 (not prefetchable, refused by the library): no fallback either */
+	ck_assert_int_eq(vfiomap_map_range(dev, 0, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "not prefetchable"));
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 /* A no-IOMMU cdev: bound to iommufd, nothing attached; AUTO uses the group. */
 START_TEST(noiommu_cdev_open)
 {
@@ -324,6 +350,7 @@ int main(void)
 	tcase_add_test(tc, auto_open_failure_logs_one_error);
 	tcase_add_test(tc, wc_fallback_success_logs_no_error);
 	tcase_add_test(tc, wc_fallback_other_failure_logs_error);
+	tcase_add_test(tc, wc_fallback_not_taken_when_the_kernel_refuses);
 	tcase_add_test(tc, noiommu_cdev_open);
 	tcase_add_test(tc, cdev_open);
 	tcase_add_test(tc, open_wide_domain);
