@@ -113,6 +113,10 @@ int vfm__cookie_create(struct vfiomap_device *dev, uint32_t region, uint64_t off
 				   (unsigned long long)size, attrs, strerror(-ret));
 	}
 	node->cookie = mc.cookie;
+	node->region = region;
+	node->attrs = attrs;
+	node->offset = offset;
+	node->size = size;
 	vfm__dev_lock(dev);
 	node->next = dev->cookies;
 	dev->cookies = node;
@@ -122,6 +126,24 @@ int vfm__cookie_create(struct vfiomap_device *dev, uint32_t region, uint64_t off
 		      (unsigned long long)mc.cookie, region,
 		      (unsigned long long)offset, (unsigned long long)size, attrs);
 	return 0;
+}
+
+int vfm__cookie_find(struct vfiomap_device *dev, uint64_t cookie,
+		     struct vfm_cookie_node *out)
+{
+	int ret = -ENOENT;
+
+	vfm__dev_lock(dev);
+	for (struct vfm_cookie_node *n = dev->cookies; n; n = n->next) {
+		if (n->cookie == cookie) {
+			*out = *n;
+			out->next = NULL;
+			ret = 0;
+			break;
+		}
+	}
+	vfm__dev_unlock(dev);
+	return ret;
 }
 
 VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t cookie)

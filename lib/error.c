@@ -9,6 +9,7 @@
  * failures are logged at DEBUG; vfm__err_report() logs the message at
  * ERROR if the attempt's failure becomes the call's.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -161,6 +162,28 @@ int vfm__err_prefix(int err, const char *fmt, ...)
 	last_error[n + m] = 0;
 	emit(VFIOMAP_LOG_ERROR, last_error);
 	return err;
+}
+
+int vfm__copy_opts(void *dst, size_t ours, const void *user, size_t min,
+		   const char *what)
+{
+	size_t size;
+
+	memcpy(&size, user, sizeof(size));
+	if (size < min)
+		return vfm__err(-EINVAL, "%s: size %zu is too small", what, size);
+	if (size > ours) {
+		for (size_t i = ours; i < size; i++)
+			if (((const uint8_t *)user)[i])
+				return vfm__err(-EINVAL,
+						"%s: unknown non-zero option at byte %zu (built for a newer libvfiomap?)",
+						what, i);
+		size = ours;
+	}
+	/* dst holds the defaults: what an older struct lacks keeps them */
+	memcpy(dst, user, size);
+	memcpy(dst, &ours, sizeof(ours));
+	return 0;
 }
 
 static void vlog(enum vfiomap_log_level level, const char *fmt, va_list ap)

@@ -92,14 +92,20 @@ struct vfiomap_mapping {
 	void *span;		/* what to munmap */
 	size_t span_len;
 	uint64_t cookie;	/* 0 = region offset */
+	uint32_t index;		/* region */
+	uint64_t offset;	/* in the region */
+	uint32_t attrs;
 	bool owns_cookie;
 	bool sysfs_wc;
+	bool fixed;		/* at the caller's address: unmap leaves PROT_NONE */
 	/* the device's list (under its lock): unlinking needs no search */
 	struct vfiomap_mapping *prev, *next;
 };
 
 struct vfm_cookie_node {
 	uint64_t cookie;
+	uint32_t region, attrs;
+	uint64_t offset, size;
 	struct vfm_cookie_node *next;
 };
 
@@ -131,6 +137,17 @@ struct vfiomap_device {
 	bool config_offset_valid;
 	uint64_t config_offset;
 };
+
+/*
+ * Copy a caller's options struct whose first member is its size_t size:
+ * an older (smaller, at least @min) struct gets zeros for what it lacks,
+ * a newer (larger) one is accepted if the bytes we do not know are zero.
+ */
+int vfm__copy_opts(void *dst, size_t ours, const void *user, size_t min,
+		   const char *what);
+/* The cookie @cookie of @dev if the library created it (copied), -ENOENT. */
+int vfm__cookie_find(struct vfiomap_device *dev, uint64_t cookie,
+		     struct vfm_cookie_node *out);
 
 /* cookie.c */
 int vfm__cookie_create(struct vfiomap_device *dev, uint32_t region, uint64_t offset,

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Mappings: vfiomap_map() and its two older front ends.  A mapping is
+ * placed at a huge-aligned address the library reserves, or at the
+ * caller's address (VFIOMAP_MAP_FIXED); it maps the region's own offset,
+ * a cookie created for it (attrs), an existing cookie of the device, or
+ * (stock kernels, opt-in) sysfs resourceN_wc.
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +16,10 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+#define MAP_FLAGS_ALL (VFIOMAP_MAP_FIXED | VFIOMAP_MAP_COOKIE | VFIOMAP_MAP_DONTFORK)
+/* the first struct vfiomap_map_opts (0.2) */
+#define MAP_OPTS_MIN (offsetof(struct vfiomap_map_opts, cookie) + sizeof(uint64_t))
 
 /*
  * Reserve @span bytes at an @align-aligned address: map span + align of
@@ -32,12 +44,35 @@ static void *reserve_aligned(size_t span, uint64_t align)
 	return base;
 }
 
-static int map_into(void *at, size_t size, int fd, uint64_t off)
+/* [at, at + len) back to an inaccessible reservation (the caller's). */
+static int make_reservation(void *at, size_t len)
 {
-	void *p = mmap(at, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-		       (off_t)off);
+	void *p = mmap(at, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 
 	return p == MAP_FAILED ? -errno : 0;
+}
+
+/* Give back what place() got: the caller's range stays reserved. */
+static void release(void *base, size_t len, bool fixed)
+{
+	if (fixed)
+		make_reservation(base, len);
+	else
+		munmap(base, len);
+}
+
+static int map_into(void *at, size_t size, int prot, int fd, uint64_t off)
+{
+	void *p = mmap(at, size, prot, MAP_SHARED | MAP_FIXED, fd, (off_t)off);
+
+	return p == MAP_FAILED ? -errno : 0;
+}
+
+static int region_prot(const struct vfiomap_region *r)
+{
+	return (r->flags & VFIOMAP_REGION_FLAG_READ ? PROT_READ : 0) |
+	       (r->flags & VFIOMAP_REGION_FLAG_WRITE ? PROT_WRITE : 0);
 }
 
 static struct vfiomap_mapping *mapping_new(struct vfiomap_device *dev)
@@ -49,7 +84,7 @@ static struct vfiomap_mapping *mapping_new(struct vfiomap_device *dev)
 	return m;
 }
 
-static int mapping_link(struct vfiomap_mapping *m)
+static void mapping_link(struct vfiomap_mapping *m)
 {
 	vfm__dev_lock(m->dev);
 	m->prev = NULL;
@@ -58,16 +93,290 @@ static int mapping_link(struct vfiomap_mapping *m)
 		m->next->prev = m;
 	m->dev->mappings = m;
 	vfm__dev_unlock(m->dev);
+}
+
+/* Where the mapping goes: the caller's address, or a huge-aligned reservation. */
+static int place(const struct vfiomap_map_opts *o, uint64_t size, uint64_t offset,
+		 uint8_t **base)
+{
+	if (o->flags & VFIOMAP_MAP_FIXED) {
+		*base = o->addr;
+		return 0;
+	}
+	*base = reserve_aligned(size, vfiomap_huge_align(size, offset));
+	if (!*base)
+		return vfm__err(-ENOMEM, "cannot reserve 0x%llx bytes of address space",
+				(unsigned long long)size);
 	return 0;
+}
+
+/*
+ * The parts of [offset, offset + size) that lie in sparse areas; the rest
+ * stays inaccessible (an MSI-X table, say).
+ */
+static int map_sparse(struct vfiomap_device *dev, const struct vfiomap_region *r,
+		      uint64_t offset, uint64_t size, int prot, uint8_t *base, bool fixed)
+{
+	uint64_t span = vfm__page_round_up(r->size);
+	int ret;
+
+	if (fixed) {	/* the holes must be inaccessible, whatever was there */
+		ret = make_reservation(base, size);
+		if (ret)
+			return vfm__err(ret, "cannot reserve the holes of region %u: %s",
+					r->index, strerror(-ret));
+	}
+	for (uint32_t i = 0; i < r->nr_sparse; i++) {
+		const struct vfiomap_area *a = &r->sparse[i];
+		uint64_t lo, hi;
+
+		if (!a->size)
+			continue;
+		if (vfm__check_range(a->offset, a->size, span) ||
+		    !vfm__is_page_aligned(a->offset) || !vfm__is_page_aligned(a->size))
+			return vfm__err(-EPROTO,
+					"region %u: sparse area %u (0x%llx+0x%llx) is unusable",
+					r->index, i, (unsigned long long)a->offset,
+					(unsigned long long)a->size);
+		lo = a->offset > offset ? a->offset : offset;
+		hi = a->offset + a->size < offset + size ? a->offset + a->size : offset + size;
+		if (lo >= hi)
+			continue;
+		ret = map_into(base + (lo - offset), hi - lo, prot, dev->fd, r->offset + lo);
+		if (ret)
+			return vfm__err(ret, "mmap of region %u area %u: %s", r->index, i,
+					strerror(-ret));
+	}
+	return 0;
+}
+
+static int map_sysfs_wc(struct vfiomap_device *dev, uint32_t index, uint64_t offset,
+			uint64_t size, int prot, const struct vfiomap_map_opts *o,
+			uint8_t **base)
+{
+	char path[512];
+	int fd, ret;
+
+	if (index > VFIOMAP_REGION_BAR5 || !dev->bdf[0])
+		return vfm__err(-EOPNOTSUPP,
+				"sysfs write-combining fallback needs a PCI BAR of a device opened by address");
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource%u_wc",
+		 dev->sysfs_root, dev->bdf, index);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return vfm__err(errno == ENOENT ? -EOPNOTSUPP : -errno,
+				"sysfs write-combining fallback: cannot open %s: %s",
+				path, strerror(errno));
+	ret = place(o, size, offset, base);
+	if (!ret) {
+		ret = map_into(*base, size, prot, fd, offset);
+		if (ret) {
+			release(*base, size, o->flags & VFIOMAP_MAP_FIXED);
+			ret = vfm__err(ret, "mmap of %s: %s", path, strerror(-ret));
+		}
+	}
+	close(fd);
+	if (!ret)
+		vfm__debug("%s mapped through sysfs %s (no VFIO zap on reset)", dev->bdf, path);
+	return ret;
+}
+
+/* The cookie to map, and where in the file: created, existing, or none. */
+static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r,
+		      uint64_t offset, uint64_t size, const struct vfiomap_map_opts *o,
+		      struct vfiomap_mapping *m, uint64_t *file_off, bool *fell_back)
+{
+	uint32_t index = r->index;
+	uint64_t cookie;
+	int ret;
+
+	*fell_back = false;
+	*file_off = r->offset + offset;
+	if (o->flags & VFIOMAP_MAP_COOKIE) {
+		struct vfm_cookie_node c;
+
+		if (vfm__cookie_find(dev, o->cookie, &c))
+			return vfm__err(-ENOENT,
+					"cookie 0x%llx is not one this device created (cookies are per device)",
+					(unsigned long long)o->cookie);
+		if (c.region != index || offset < c.offset ||
+		    offset + size > c.offset + c.size)
+			return vfm__err(-ERANGE,
+					"region %u 0x%llx+0x%llx is not inside cookie 0x%llx (region %u 0x%llx+0x%llx)",
+					index, (unsigned long long)offset,
+					(unsigned long long)size, (unsigned long long)c.cookie,
+					c.region, (unsigned long long)c.offset,
+					(unsigned long long)c.size);
+		m->cookie = c.cookie;
+		m->attrs = c.attrs;
+		*file_off = c.cookie + (offset - c.offset);
+		return 0;
+	}
+	if (!o->attrs)
+		return 0;
+
+	bool may_fall_back = (o->attrs & VFIOMAP_ATTR_WC) &&
+			     (dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+	bool no_uapi;
+
+	/* with a fallback, a stock kernel's refusal is not an error */
+	if (may_fall_back)
+		vfm__attempt_begin();
+	ret = vfm__cookie_create(dev, index, offset, size, o->attrs, &cookie, &no_uapi);
+	if (may_fall_back)
+		vfm__attempt_end();
+	/* only for a kernel without the uAPI: never map WC over a refusal */
+	if (ret && may_fall_back && no_uapi) {
+		vfm__info("%s: no mmap-cookie uAPI, mapping sysfs resource%u_wc",
+			  dev->bdf, index);
+		*fell_back = true;
+		return 0;
+	}
+	if (ret && may_fall_back)
+		vfm__err_report(ret);
+	if (ret)
+		return ret;
+	m->cookie = cookie;
+	m->owns_cookie = true;
+	m->attrs = o->attrs;
+	*file_off = cookie;
+	return 0;
+}
+
+static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offset,
+		      uint64_t size, const struct vfiomap_map_opts *o, bool one_area,
+		      struct vfiomap_mapping **out)
+{
+	bool fixed = o->flags & VFIOMAP_MAP_FIXED, sparse_layout, fell_back;
+	const struct vfiomap_region *r;
+	struct vfiomap_mapping *m;
+	uint64_t span, file_off;
+	uint8_t *base;
+	int ret, prot;
+
+	if (o->flags & ~MAP_FLAGS_ALL)
+		return vfm__err(-EINVAL, "unknown map flags 0x%x", o->flags);
+	if (o->attrs & ~VFIOMAP_ATTR_ALL)
+		return vfm__err(-EINVAL, "unknown attributes 0x%x", o->attrs);
+	if ((o->flags & VFIOMAP_MAP_COOKIE) && o->attrs)
+		return vfm__err(-EINVAL, "VFIOMAP_MAP_COOKIE takes the cookie's attributes: attrs must be 0");
+	if (o->prot & ~(PROT_READ | PROT_WRITE))
+		return vfm__err(-EINVAL, "prot 0x%x: only PROT_READ and PROT_WRITE", o->prot);
+	if (fixed && (!o->addr || !vfm__is_page_aligned((uintptr_t)o->addr)))
+		return vfm__err(-EINVAL, "VFIOMAP_MAP_FIXED needs a page-aligned address, not %p",
+				o->addr);
+	ret = vfiomap_region_get(dev, index, &r);
+	if (ret)
+		return ret;
+	span = vfm__page_round_up(r->size);
+	if (!size) {
+		if (offset >= span)
+			return vfm__err(offset ? -ERANGE : -EINVAL,
+					"region %u (0x%llx bytes) has nothing to map at 0x%llx",
+					index, (unsigned long long)r->size,
+					(unsigned long long)offset);
+		size = span - offset;
+	}
+	if (!vfm__is_page_aligned(offset) || !vfm__is_page_aligned(size))
+		return vfm__err(-EINVAL, "range 0x%llx+0x%llx is not page aligned",
+				(unsigned long long)offset, (unsigned long long)size);
+	ret = vfm__check_range(offset, size, span);
+	if (ret)
+		return vfm__err(ret, "range 0x%llx+0x%llx is outside region %u (0x%llx bytes)",
+				(unsigned long long)offset, (unsigned long long)size,
+				index, (unsigned long long)r->size);
+	if (!(r->flags & VFIOMAP_REGION_FLAG_MMAP))
+		return vfm__err(-EINVAL, "region %u cannot be mmapped", index);
+	if (r->has_sparse && !r->nr_sparse)
+		return vfm__err(-EINVAL,
+				"region %u: its sparse-mmap capability lists no areas: nothing is mmappable",
+				index);
+	sparse_layout = r->has_sparse &&
+			vfm__area_containing(r->sparse, r->nr_sparse, offset, size) < 0;
+	if (sparse_layout && (one_area || o->attrs || (o->flags & VFIOMAP_MAP_COOKIE)))
+		return vfm__err(-EINVAL,
+				"range 0x%llx+0x%llx of region %u is not inside one mmappable area",
+				(unsigned long long)offset, (unsigned long long)size, index);
+	prot = o->prot ? o->prot : region_prot(r);
+	if (!prot)
+		return vfm__err(-EINVAL, "region %u is neither readable nor writable", index);
+	if (prot & ~region_prot(r))
+		return vfm__err(-EACCES, "region %u is not %s", index,
+				(prot & ~region_prot(r)) & PROT_WRITE ? "writable" : "readable");
+
+	m = mapping_new(dev);
+	if (!m)
+		return vfm__err(-ENOMEM, "out of memory");
+	m->index = index;
+	m->offset = offset;
+	m->fixed = fixed;
+	ret = map_source(dev, r, offset, size, o, m, &file_off, &fell_back);
+	if (ret)
+		goto fail;
+	if (fell_back) {
+		ret = map_sysfs_wc(dev, index, offset, size, prot, o, &base);
+		if (ret)
+			goto fail;
+		m->sysfs_wc = true;
+		m->attrs = o->attrs;
+	} else {
+		ret = place(o, size, offset, &base);
+		if (ret)
+			goto fail;
+		if (sparse_layout)
+			ret = map_sparse(dev, r, offset, size, prot, base, fixed);
+		else if ((ret = map_into(base, size, prot, dev->fd, file_off)))
+			ret = vfm__err(ret, "mmap of region %u 0x%llx+0x%llx%s: %s", index,
+				       (unsigned long long)offset, (unsigned long long)size,
+				       m->cookie ? " (cookie)" : "", strerror(-ret));
+		if (ret) {
+			release(base, size, fixed);
+			goto fail;
+		}
+	}
+	if ((o->flags & VFIOMAP_MAP_DONTFORK) && madvise(base, size, MADV_DONTFORK)) {
+		ret = vfm__err(-errno, "madvise(MADV_DONTFORK): %s", strerror(errno));
+		release(base, size, fixed);
+		goto fail;
+	}
+	m->addr = m->span = base;
+	m->size = m->span_len = size;
+	mapping_link(m);
+	*out = m;
+	return 0;
+fail:
+	if (m->owns_cookie)
+		vfiomap_cookie_destroy(dev, m->cookie);
+	free(m);
+	return ret;
+}
+
+VFIOMAP_EXPORT int vfiomap_map(struct vfiomap_device *dev, uint32_t index,
+			       uint64_t offset, uint64_t size,
+			       const struct vfiomap_map_opts *opts,
+			       struct vfiomap_mapping **out)
+{
+	struct vfiomap_map_opts o = { .size = sizeof(o) };
+	int ret;
+
+	if (!out)
+		return vfm__err(-EINVAL, "vfiomap_map: out is NULL");
+	*out = NULL;
+	if (!vfm__device_valid(dev))
+		return vfm__err(-EINVAL, "vfiomap_map: device is NULL");
+	if (opts) {
+		ret = vfm__copy_opts(&o, sizeof(o), opts, MAP_OPTS_MIN, "vfiomap_map_opts");
+		if (ret)
+			return ret;
+	}
+	return map_common(dev, index, offset, size, &o, false, out);
 }
 
 VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index,
 				      uint32_t flags, struct vfiomap_mapping **out)
 {
+	struct vfiomap_map_opts o = { .size = sizeof(o) };
 	const struct vfiomap_region *r;
-	struct vfiomap_mapping *m;
-	size_t span;
-	uint8_t *base;
 	int ret;
 
 	if (!out)
@@ -78,109 +387,16 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 	ret = vfiomap_region_get(dev, index, &r);
 	if (ret)
 		return ret;
-	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP) || !r->size)
+	if (!(r->flags & VFIOMAP_REGION_FLAG_MMAP) || !r->size)
 		return vfm__err(-EINVAL, "region %u cannot be mmapped", index);
-	if (r->has_sparse && !r->nr_sparse)
-		return vfm__err(-EINVAL,
-				"region %u: its sparse-mmap capability lists no areas: nothing is mmappable",
-				index);
-	span = vfm__page_round_up(r->size);
-	m = mapping_new(dev);
-	if (!m)
-		return vfm__err(-ENOMEM, "out of memory");
-	base = reserve_aligned(span, vfiomap_huge_align(span, 0));
-	if (!base) {
-		free(m);
-		return vfm__err(-ENOMEM, "cannot reserve %zu bytes of address space", span);
-	}
-	if (r->has_sparse) {
-		/* Only the listed areas; the rest of the span stays PROT_NONE. */
-		for (uint32_t i = 0; i < r->nr_sparse; i++) {
-			const struct vfiomap_area *a = &r->sparse[i];
-
-			if (!a->size)
-				continue;
-			if (vfm__check_range(a->offset, a->size, span) ||
-			    !vfm__is_page_aligned(a->offset) ||
-			    !vfm__is_page_aligned(a->size)) {
-				ret = vfm__err(-EPROTO,
-						  "region %u: sparse area %u (0x%llx+0x%llx) is unusable",
-						  index, i, (unsigned long long)a->offset,
-						  (unsigned long long)a->size);
-				goto fail;
-			}
-			ret = map_into(base + a->offset, a->size, dev->fd,
-				       r->offset + a->offset);
-			if (ret) {
-				ret = vfm__err(ret, "mmap of region %u area %u: %s", index,
-						  i, strerror(-ret));
-				goto fail;
-			}
-		}
-	} else {
-		ret = map_into(base, span, dev->fd, r->offset);
-		if (ret) {
-			ret = vfm__err(ret, "mmap of region %u: %s", index, strerror(-ret));
-			goto fail;
-		}
-	}
-	m->addr = m->span = base;
-	m->size = m->span_len = span;
-	ret = mapping_link(m);
-	if (ret)
-		goto fail;
-	*out = m;
-	return 0;
-fail:
-	munmap(base, span);
-	free(m);
-	return ret;
-}
-
-static int map_sysfs_wc(struct vfiomap_device *dev, uint32_t index,
-			uint64_t offset, uint64_t size, struct vfiomap_mapping *m)
-{
-	char path[512];
-	void *base;
-	int fd, ret;
-
-	if (index > VFIO_PCI_BAR5_REGION_INDEX || !dev->bdf[0])
-		return vfm__err(-EOPNOTSUPP,
-				   "sysfs write-combining fallback needs a PCI BAR of a device opened by address");
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource%u_wc",
-		 dev->sysfs_root, dev->bdf, index);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return vfm__err(-errno == -ENOENT ? -EOPNOTSUPP : -errno,
-				   "sysfs write-combining fallback: cannot open %s: %s",
-				   path, strerror(errno));
-	base = reserve_aligned(size, vfiomap_huge_align(size, offset));
-	if (!base) {
-		close(fd);
-		return vfm__err(-ENOMEM, "cannot reserve address space");
-	}
-	ret = map_into(base, size, fd, offset);
-	close(fd);
-	if (ret) {
-		munmap(base, size);
-		return vfm__err(ret, "mmap of %s: %s", path, strerror(-ret));
-	}
-	m->addr = m->span = base;
-	m->size = m->span_len = size;
-	m->sysfs_wc = true;
-	vfm__debug("%s mapped through sysfs %s (no VFIO zap on reset)", dev->bdf, path);
-	return 0;
+	return map_common(dev, index, 0, 0, &o, false, out);
 }
 
 VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 				     uint64_t offset, uint64_t size, uint32_t attrs,
 				     uint32_t flags, struct vfiomap_mapping **out)
 {
-	const struct vfiomap_region *r;
-	struct vfiomap_mapping *m;
-	uint64_t cookie, file_off;
-	void *base;
-	int ret;
+	struct vfiomap_map_opts o = { .size = sizeof(o), .attrs = attrs };
 
 	if (!out)
 		return vfm__err(-EINVAL, "vfiomap_map_range: out is NULL");
@@ -189,100 +405,11 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 		return vfm__err(-EINVAL, "vfiomap_map_range: unknown flags 0x%x", flags);
 	if (attrs & ~VFIOMAP_ATTR_ALL)
 		return vfm__err(-EINVAL, "unknown attributes 0x%x", attrs);
-	if (!vfm__is_page_aligned(offset) || !vfm__is_page_aligned(size) || !size)
-		return vfm__err(-EINVAL, "range 0x%llx+0x%llx is empty or not page aligned",
-				   (unsigned long long)offset, (unsigned long long)size);
-	ret = vfiomap_region_get(dev, index, &r);
-	if (ret)
-		return ret;
-	ret = vfm__check_range(offset, size,
-				  vfm__page_round_up(r->size));
-	if (ret)
-		return vfm__err(ret, "range 0x%llx+0x%llx is outside region %u (0x%llx bytes)",
-				   (unsigned long long)offset, (unsigned long long)size,
-				   index, (unsigned long long)r->size);
-	if (!(r->flags & VFIO_REGION_INFO_FLAG_MMAP))
-		return vfm__err(-EINVAL, "region %u cannot be mmapped", index);
-	if (r->has_sparse && !r->nr_sparse)
-		return vfm__err(-EINVAL,
-				"region %u: its sparse-mmap capability lists no areas: nothing is mmappable",
-				index);
-	if (r->has_sparse && vfm__area_containing(r->sparse, r->nr_sparse, offset, size) < 0)
-		return vfm__err(-EINVAL,
-				   "range 0x%llx+0x%llx of region %u is not inside one mmappable area",
-				   (unsigned long long)offset, (unsigned long long)size, index);
-	m = mapping_new(dev);
-	if (!m)
-		return vfm__err(-ENOMEM, "out of memory");
-
-	if (!attrs) {
-		file_off = r->offset + offset;
-	} else {
-		bool may_fall_back = (attrs & VFIOMAP_ATTR_WC) &&
-				     (dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
-		bool no_uapi, fallback;
-
-		/* with a fallback, a stock kernel's refusal is not an error */
-		if (may_fall_back)
-			vfm__attempt_begin();
-		ret = vfm__cookie_create(dev, index, offset, size, attrs, &cookie, &no_uapi);
-		if (may_fall_back)
-			vfm__attempt_end();
-		/* only for a kernel without the uAPI: never map WC over a refusal */
-		fallback = ret && may_fall_back && no_uapi;
-		if (ret && may_fall_back && !fallback)
-			vfm__err_report(ret);
-		if (ret && fallback) {
-			vfm__info("%s: no mmap-cookie uAPI, mapping sysfs resource%u_wc",
-				     dev->bdf, index);
-			ret = map_sysfs_wc(dev, index, offset, size, m);
-			if (!ret) {
-				ret = mapping_link(m);
-				if (ret)
-					munmap(m->span, m->span_len);
-			}
-			if (ret) {
-				free(m);
-				return ret;
-			}
-			*out = m;
-			return 0;
-		}
-		if (ret) {
-			free(m);
-			return ret;
-		}
-		m->cookie = cookie;
-		m->owns_cookie = true;
-		file_off = cookie;
-	}
-	base = reserve_aligned(size, vfiomap_huge_align(size, offset));
-	if (!base) {
-		ret = vfm__err(-ENOMEM, "cannot reserve address space");
-		goto fail;
-	}
-	ret = map_into(base, size, dev->fd, file_off);
-	if (ret) {
-		munmap(base, size);
-		ret = vfm__err(ret, "mmap of region %u 0x%llx+0x%llx%s: %s", index,
-				  (unsigned long long)offset, (unsigned long long)size,
-				  attrs ? " (cookie)" : "", strerror(-ret));
-		goto fail;
-	}
-	m->addr = m->span = base;
-	m->size = m->span_len = size;
-	ret = mapping_link(m);
-	if (ret) {
-		munmap(base, size);
-		goto fail;
-	}
-	*out = m;
-	return 0;
-fail:
-	if (m->owns_cookie)
-		vfiomap_cookie_destroy(dev, m->cookie);
-	free(m);
-	return ret;
+	if (!size)
+		return vfm__err(-EINVAL, "range 0x%llx+0 is empty", (unsigned long long)offset);
+	if (!vfm__device_valid(dev))
+		return vfm__err(-EINVAL, "vfiomap_map_range: device is NULL");
+	return map_common(dev, index, offset, size, &o, true, out);
 }
 
 VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
@@ -301,8 +428,13 @@ VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 	if (m->next)
 		m->next->prev = m->prev;
 	vfm__dev_unlock(dev);
-	if (munmap(m->span, m->span_len))
+	if (m->fixed) {
+		ret = make_reservation(m->span, m->span_len);
+		if (ret)
+			ret = vfm__err(ret, "restoring the reservation: %s", strerror(-ret));
+	} else if (munmap(m->span, m->span_len)) {
 		ret = vfm__err(-errno, "munmap: %s", strerror(errno));
+	}
 	if (m->owns_cookie) {
 		int r = vfiomap_cookie_destroy(dev, m->cookie);
 
@@ -331,4 +463,19 @@ VFIOMAP_EXPORT uint64_t vfiomap_mapping_cookie(const struct vfiomap_mapping *m)
 VFIOMAP_EXPORT int vfiomap_mapping_is_sysfs_wc(const struct vfiomap_mapping *m)
 {
 	return m && m->sysfs_wc;
+}
+
+VFIOMAP_EXPORT int vfiomap_mapping_region(const struct vfiomap_mapping *m)
+{
+	return m ? (int)m->index : vfm__err(-EINVAL, "vfiomap_mapping_region: NULL mapping");
+}
+
+VFIOMAP_EXPORT uint64_t vfiomap_mapping_offset(const struct vfiomap_mapping *m)
+{
+	return m ? m->offset : 0;
+}
+
+VFIOMAP_EXPORT uint32_t vfiomap_mapping_attrs(const struct vfiomap_mapping *m)
+{
+	return m ? m->attrs : 0;
 }

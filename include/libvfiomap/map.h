@@ -16,6 +16,69 @@ extern "C" {
 struct vfiomap_device;
 struct vfiomap_mapping;
 
+/* struct vfiomap_map_opts.flags */
+/* At opts->addr (page aligned), replacing what is there: a reservation. */
+#define VFIOMAP_MAP_FIXED	(1u << 0)
+/* Map opts->cookie, an existing cookie this device created. */
+#define VFIOMAP_MAP_COOKIE	(1u << 1)
+/* madvise(MADV_DONTFORK): a fork() child does not inherit the mapping. */
+#define VFIOMAP_MAP_DONTFORK	(1u << 2)
+
+/**
+ * struct vfiomap_map_opts - options of vfiomap_map()
+ * @size: sizeof(struct vfiomap_map_opts).  A struct from a newer header
+ *	(larger) is accepted when the fields this library does not know are
+ *	zero.
+ * @flags: VFIOMAP_MAP_* flags
+ * @attrs: VFIOMAP_ATTR_* to map through a cookie created for the mapping
+ *	(destroyed by vfiomap_unmap()); 0 maps the region's own offset
+ * @prot: PROT_READ and/or PROT_WRITE; 0 takes what the region allows
+ *	(its READ/WRITE flags)
+ * @addr: with VFIOMAP_MAP_FIXED, where the mapping goes (page aligned)
+ * @cookie: with VFIOMAP_MAP_COOKIE, the cookie to map (not destroyed by
+ *	vfiomap_unmap())
+ */
+struct vfiomap_map_opts {
+	size_t size;
+	uint32_t flags;
+	uint32_t attrs;
+	int prot;
+	void *addr;
+	uint64_t cookie;
+};
+
+/**
+ * vfiomap_map() - map (part of) a region, with options
+ * @dev: the device
+ * @index: region index
+ * @offset: page-aligned offset in the region
+ * @size: page-aligned size; 0 maps from @offset to the end of the region
+ * @opts: options, or NULL (region offset, protection from the region,
+ *	huge-aligned address of the library's choice)
+ * @out: the mapping
+ *
+ * Sparse regions: without attrs or a cookie, the parts of the range in
+ * the region's mmappable areas are mapped and the rest stays
+ * inaccessible (PROT_NONE); with either, the range must lie in one area.
+ * The protection is the region's (read-only regions map read-only); a
+ * @opts->prot the region does not allow is refused.  With
+ * VFIOMAP_MAP_FIXED the mapping replaces [@opts->addr, +size) (a
+ * reservation the caller made, as QEMU and DPDK secondary processes do),
+ * and vfiomap_unmap() turns the range back into an inaccessible
+ * reservation instead of unmapping it.  VFIOMAP_MAP_COOKIE maps part of
+ * an existing cookie of @dev: [@offset, +size) must lie in the cookie's
+ * range; a cookie of another device is refused.
+ *
+ * Return: 0; -EINVAL (bad arguments, options or flags, not mmappable,
+ * not inside one area), -ERANGE/-EOVERFLOW (outside the region or the
+ * cookie), -EACCES (@opts->prot beyond the region's), -ENOENT (not a
+ * cookie of this device), -ENOMEM, or what vfiomap_cookie_create() or
+ * mmap(2) return.
+ */
+int vfiomap_map(struct vfiomap_device *dev, uint32_t index, uint64_t offset,
+		uint64_t size, const struct vfiomap_map_opts *opts,
+		struct vfiomap_mapping **out);
+
 /**
  * vfiomap_map_region() - map a whole region
  * @dev: the device
@@ -26,7 +89,8 @@ struct vfiomap_mapping;
  * Honours the sparse-mmap capability: only the listed areas are mapped,
  * the rest of the span (an MSI-X table, say) stays inaccessible
  * (PROT_NONE).  The address is aligned for huge pfnmap, see
- * vfiomap_huge_align().
+ * vfiomap_huge_align().  The same as vfiomap_map() with offset and size 0
+ * and no options.
  *
  * Return: 0, -EINVAL (region not mmappable or bad arguments), -ENOMEM,
  * or mmap's errno.
@@ -45,10 +109,12 @@ int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index,
  * @flags: 0 (reserved)
  * @out: the mapping
  *
+ * The range must lie inside one mmappable area of a sparse region.
  * Without cookie support in the kernel, attrs with VFIOMAP_ATTR_WC fail
  * with -EOPNOTSUPP, unless the device was opened with
  * VFIOMAP_OPEN_WC_SYSFS_FALLBACK: then sysfs resourceN_wc is mapped
- * (needs root, bypasses VFIO: no zap on reset or memory disable).
+ * (needs root, bypasses VFIO: no zap on reset or memory disable).  The
+ * same as vfiomap_map() with @attrs in the options.
  *
  * Return: 0 or a negative errno (see vfiomap_cookie_create()).
  */
@@ -91,6 +157,31 @@ size_t vfiomap_mapping_size(const struct vfiomap_mapping *m);
  * Return: the cookie, or 0 for a mapping of the region offset.
  */
 uint64_t vfiomap_mapping_cookie(const struct vfiomap_mapping *m);
+
+/**
+ * vfiomap_mapping_region() - the region a mapping maps
+ * @m: the mapping
+ *
+ * Return: the region index, or -EINVAL for NULL.
+ */
+int vfiomap_mapping_region(const struct vfiomap_mapping *m);
+
+/**
+ * vfiomap_mapping_offset() - where in its region a mapping starts
+ * @m: the mapping
+ *
+ * Return: the offset in the region (0 for NULL).
+ */
+uint64_t vfiomap_mapping_offset(const struct vfiomap_mapping *m);
+
+/**
+ * vfiomap_mapping_attrs() - the attributes a mapping was made with
+ * @m: the mapping
+ *
+ * Return: VFIOMAP_ATTR_* (those of the cookie it maps; 0 for a mapping of
+ * the region's own offset, or NULL).
+ */
+uint32_t vfiomap_mapping_attrs(const struct vfiomap_mapping *m);
 
 /**
  * vfiomap_mapping_is_sysfs_wc() - made by the sysfs resourceN_wc fallback?

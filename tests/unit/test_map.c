@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fake_vfio.h"
@@ -306,6 +307,177 @@ START_TEST(wc_refused_early_on_non_prefetchable_bar)
 }
 END_TEST
 
+/* The protection comes from the region's READ/WRITE flags. */
+START_TEST(prot_from_region_flags)
+{
+	struct vfiomap_device *dev;
+	struct vfiomap_map_opts o = { .size = sizeof(o), .prot = PROT_READ | PROT_WRITE };
+	struct vfiomap_mapping *m;
+
+	fake.regions[1] = (struct fake_region){ .size = 64 << 10,
+		.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP };
+	dev = fake_adopt();
+	ck_assert_int_eq(vfiomap_map_region(dev, 1, 0, &m), 0);
+	ck_assert_str_eq(perms_at(vfiomap_mapping_addr(m)), "r--s");
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 1, 0, 0x1000, 0, 0, &m), 0);
+	ck_assert_str_eq(perms_at(vfiomap_mapping_addr(m)), "r--s");
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* asking for more than the region allows is refused */
+	ck_assert_int_eq(vfiomap_map(dev, 1, 0, 0x1000, &o, &m), -EACCES);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "not writable"));
+	/* less is fine: a read-only view of a writable BAR */
+	o.prot = PROT_READ;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x1000, &o, &m), 0);
+	ck_assert_str_eq(perms_at(vfiomap_mapping_addr(m)), "r--s");
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* MAP_FIXED into a caller's reservation; unmap restores the reservation. */
+START_TEST(map_fixed_into_a_reservation)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_FIXED };
+	struct vfiomap_mapping *m;
+	uint8_t *res, *at;
+	uint32_t v = 0;
+
+	res = mmap(NULL, 4 << 20, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ck_assert_ptr_ne(res, MAP_FAILED);
+	at = res + 0x101000;		/* page aligned, not huge aligned: the caller's choice */
+	o.addr = at;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x10000, 0x10000, &o, &m), 0);
+	ck_assert_ptr_eq(vfiomap_mapping_addr(m), at);
+	ck_assert_str_eq(perms_at(at), "rw-s");
+	ck_assert_str_eq(perms_at(at - 1), "---p");
+	*(volatile uint32_t *)(at + 8) = 0xfeed;
+	ck_assert_int_eq(fake_pread(2, 0x10008, &v, 4), 0);
+	ck_assert_uint_eq(v, 0xfeed);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_str_eq(perms_at(at), "---p");		/* still reserved */
+
+	/* sparse: holes inside the fixed range are inaccessible too */
+	static const uint64_t areas[] = { 0, 0x4000, 0x8000, 0x4000 };
+
+	vfiomap_device_close(dev);
+	fake_set_sparse(2, 2, areas);
+	dev = fake_adopt();
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x10000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_size(m), 0x10000);
+	ck_assert_str_eq(perms_at(at), "rw-s");
+	ck_assert_str_eq(perms_at(at + 0x4000), "---p");
+	ck_assert_str_eq(perms_at(at + 0x8000), "rw-s");
+	vfiomap_device_close(dev);
+	ck_assert_str_eq(perms_at(at), "---p");
+	ck_assert_str_eq(perms_at(at + 0x8000), "---p");
+
+	o.addr = at + 1;
+	dev = fake_adopt();
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x1000, &o, &m), -EINVAL);
+	o.addr = NULL;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x1000, &o, &m), -EINVAL);
+	vfiomap_device_close(dev);
+	munmap(res, 4 << 20);
+}
+END_TEST
+
+/* A newer, larger options struct is accepted if what we do not know is zero. */
+START_TEST(map_opts_size)
+{
+	struct {
+		struct vfiomap_map_opts o;
+		uint64_t future[2];
+	} big = { .o = { .size = sizeof(big) } };
+	struct vfiomap_map_opts small = { .size = offsetof(struct vfiomap_map_opts, prot) };
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m;
+
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x1000, &big.o, &m), 0);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	big.future[1] = 1;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x1000, &big.o, &m), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "unknown non-zero option"));
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x1000, &small, &m), -EINVAL);
+	big.future[1] = 0;
+	big.o.flags = 1u << 30;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x1000, &big.o, &m), -EINVAL);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* Getters; size 0 maps to the end of the region. */
+START_TEST(mapping_getters)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m;
+
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x30000, 0x10000, VFIOMAP_ATTR_WC, 0, &m), 0);
+	ck_assert_int_eq(vfiomap_mapping_region(m), 2);
+	ck_assert_uint_eq(vfiomap_mapping_offset(m), 0x30000);
+	ck_assert_uint_eq(vfiomap_mapping_attrs(m), VFIOMAP_ATTR_WC);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x100000, 0, NULL, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_size(m), 0x100000);
+	ck_assert_uint_eq(vfiomap_mapping_attrs(m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_cookie(m), 0);
+	ck_assert_int_eq(vfiomap_mapping_region(NULL), -EINVAL);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* Part of an existing cookie; a cookie of another device is refused. */
+START_TEST(map_an_existing_cookie)
+{
+	struct vfiomap_device *dev = fake_adopt(), *other = fake_adopt();
+	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_COOKIE };
+	struct vfiomap_mapping *m;
+	uint8_t b = 0;
+
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0x20000, 0x10000, VFIOMAP_ATTR_WC,
+					       &o.cookie), 0);
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x28000, 0x8000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_cookie(m), o.cookie);
+	ck_assert_uint_eq(vfiomap_mapping_attrs(m), VFIOMAP_ATTR_WC);
+	ck_assert_uint_eq(vfiomap_mapping_offset(m), 0x28000);
+	((volatile uint8_t *)vfiomap_mapping_addr(m))[3] = 0x77;
+	ck_assert_int_eq(pread(fake.memfd, &b, 1, (off_t)(o.cookie + 0x8000 + 3)), 1);
+	ck_assert_uint_eq(b, 0x77);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 1);		/* not ours to destroy */
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x18000, 0x10000, &o, &m), -ERANGE);
+	ck_assert_int_eq(vfiomap_map(dev, 0, 0, 0x1000, &o, &m), -ERANGE);
+	ck_assert_int_eq(vfiomap_map(other, 2, 0x20000, 0x1000, &o, &m), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "per device"));
+	o.attrs = VFIOMAP_ATTR_WC;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x20000, 0x1000, &o, &m), -EINVAL);
+	vfiomap_device_close(other);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* MADV_DONTFORK: a child does not get the mapping. */
+START_TEST(map_dontfork)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_DONTFORK };
+	struct vfiomap_mapping *m, *plain;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x1000, &o, &m), 0);
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x1000, 0x1000, NULL, &plain), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid)
+		_exit(!strcmp(perms_at(vfiomap_mapping_addr(m)), "") &&
+		      !strcmp(perms_at(vfiomap_mapping_addr(plain)), "rw-s") ? 0 : 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("map");
@@ -323,6 +495,12 @@ int main(void)
 	tcase_add_test(tc, sparse_without_areas_maps_nothing);
 	tcase_add_test(tc, region_kinds);
 	tcase_add_test(tc, wc_refused_early_on_non_prefetchable_bar);
+	tcase_add_test(tc, prot_from_region_flags);
+	tcase_add_test(tc, map_fixed_into_a_reservation);
+	tcase_add_test(tc, map_opts_size);
+	tcase_add_test(tc, mapping_getters);
+	tcase_add_test(tc, map_an_existing_cookie);
+	tcase_add_test(tc, map_dontfork);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
