@@ -35,9 +35,17 @@ static const char *perms_at(const void *p)
 	return perms;
 }
 
-/* Bytes of inaccessible (---p) mappings: what a failed trim would leave. */
+/*
+ * Bytes of inaccessible (---p) mappings: what a failed trim would leave.
+ * Under AddressSanitizer the allocator turns its own PROT_NONE space into
+ * memory as the test allocates, so the count is not stable there: the
+ * plain and valgrind runs check it.
+ */
 static uint64_t prot_none_bytes(void)
 {
+#ifdef __SANITIZE_ADDRESS__
+	return 0;
+#endif
 	char line[512], perms[8];
 	FILE *f = fopen("/proc/self/maps", "re");
 	unsigned long lo, hi;
