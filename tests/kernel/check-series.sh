@@ -71,7 +71,8 @@ log="$work/log"
 : > "$log"
 
 for p in "${series[@]}"; do
-	warn=$(cd "$src" && ./scripts/checkpatch.pl --strict --quiet --no-summary \
+	# the system python3 (python3-ply for the SPDX check), not a local one
+	warn=$(cd "$src" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --quiet --no-summary \
 		"$patches/$p" 2>/dev/null | grep -E '^(ERROR|WARNING|CHECK):' |
 		sed 's/^[A-Z]*: //')
 	bad=""
