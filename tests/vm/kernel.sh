@@ -43,7 +43,13 @@ read -r version tarball < <("$here/kernel-source.sh" "$kseries") || exit 2
 
 patches=()
 if [ "$variant" != stock ]; then
-	mapfile -t patches < <(grep -v '^\s*#' "$pdir/series" | grep -v '^\s*$')
+	mapfile -t all < <(grep -v '^\s*#' "$pdir/series" | grep -v '^\s*$')
+	# A patch that touches only tools/ (the selftest) does not change the
+	# kernel: leave it out of the build and of the cache key.
+	for p in "${all[@]}"; do
+		grep -E '^diff --git a/' "$pdir/$p" | grep -qv '^diff --git a/tools/' &&
+			patches+=("$p")
+	done
 fi
 key=$( { echo "$version"; echo "$variant"; cat "${fragments[@]}";
 	 for p in "${patches[@]}"; do echo "== $p"; cat "$pdir/$p"; done; } |

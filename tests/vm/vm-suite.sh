@@ -58,6 +58,14 @@ if [ ${#tests[@]} -eq 0 ]; then
 fi
 programs+=("$here/../vmlib/examples-check.sh")
 tests+=(examples-check.sh)
+# The kernel's own selftest for cookies (patch 6 of the series), built with
+# the selftests' library; run on the IOMMU machines by its guest wrapper.
+if st=$("$here/../kernel/vfio-selftest.sh" | tail -1) && [ -x "$st" ]; then
+	programs+=("$st" "$here/../kernel/vfio-selftests.sh")
+	tests+=(vfio-selftests.sh)
+else
+	fail vm/selftest-build
+fi
 run_list=$(IFS=,; echo "${tests[*]}")
 initrd="$logdir/initrd.cpio.gz"
 "$here/mkinitramfs.sh" "$initrd" "${programs[@]}" || { fail vm/initramfs; echo "$passed passed, $failed failed"; exit 1; }
