@@ -10,7 +10,8 @@
 # patched = stock + the series applied with patch -p1: kernel-patches/series
 # for 7.3 (the default), kernel-patches/6.12/series for the 6.12 backport.
 # Cache: ${VFIOMAP_CACHE:-/var/cache/libvfiomap}/kernel-<series>-<variant>-<key>,
-# key = sha256(package version, config fragments, variant, patches in order).
+# key = sha256(package version, config fragments, variant, the code of the
+# patches in order: their diffs, not their mail headers).
 # Progress goes to stderr; the last stdout line is the bzImage path.
 set -euo pipefail
 
@@ -52,7 +53,7 @@ if [ "$variant" != stock ]; then
 	done
 fi
 key=$( { echo "$version"; echo "$variant"; cat "${fragments[@]}";
-	 for p in "${patches[@]}"; do echo "== $p"; cat "$pdir/$p"; done; } |
+	 for p in "${patches[@]}"; do echo "=="; sed -n '/^diff --git /,$p' "$pdir/$p"; done; } |
 	 sha256sum | cut -c1-16)
 dir="$cache/kernel-$kseries-$variant-$key"
 if [ $print_dir -eq 1 ]; then
