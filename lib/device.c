@@ -33,10 +33,8 @@ static void device_free(struct vfiomap_device *dev)
 {
 	if (dev->fd >= 0 && dev->own_fd)
 		close(dev->fd);
-	if (dev->group >= 0)
-		close(dev->group);
-	if (dev->container >= 0)
-		close(dev->container);
+	dev->fd = -1;
+	vfm__ctx_release(dev);	/* the group and context go after the device */
 	struct vfm_region_slot *slots = atomic_load(&dev->slots);
 
 	for (uint32_t i = 0; slots && i < dev->nr_slots; i++)
@@ -46,33 +44,18 @@ static void device_free(struct vfiomap_device *dev)
 	free(dev);
 }
 
-static int open_node(const char *path, const char *what)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+/* What vfiomap_device_open() hands to the cdev and group paths. */
+struct open_req {
+	const char *devroot;
+	int container_fd;	/* -1: a new container */
+	int iommufd;		/* -1: a new iommufd */
+	uint32_t ioas_id;
+	const char *vf_token;
+	const uint8_t *token;	/* parsed @vf_token, or NULL */
+};
 
-	if (fd >= 0)
-		return fd;
-	switch (errno) {
-	case EACCES:
-	case EPERM:
-		return vfm__err(-errno,
-				   "no permission to open %s (%s): run as root or grant access to the VFIO nodes",
-				   path, what);
-	case ENOENT:
-		return vfm__err(-ENOENT, "%s does not exist (%s)", path, what);
-	case EBUSY:
-		return vfm__err(-EBUSY, "%s is busy (%s already open elsewhere?)", path, what);
-	default:
-		return vfm__err(-errno, "cannot open %s (%s): %s", path, what,
-				   strerror(errno));
-	}
-}
-
-static int open_cdev(struct vfiomap_device *dev, const char *devroot)
+static int open_cdev(struct vfiomap_device *dev, const struct open_req *req)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
-	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
 	char name[64], path[512];
 	bool noiommu;
 	int ret;
@@ -83,42 +66,23 @@ static int open_cdev(struct vfiomap_device *dev, const char *devroot)
 				   "%s has no VFIO cdev (kernel without VFIO_DEVICE_CDEV, or not bound to vfio-pci)",
 				   dev->bdf);
 	noiommu = !strncmp(name, "noiommu-", 8);
-	snprintf(path, sizeof(path), "%s/vfio/devices/%s", devroot, name);
-	dev->fd = open_node(path, "VFIO device cdev");
+	snprintf(path, sizeof(path), "%s/vfio/devices/%s", req->devroot, name);
+	dev->fd = vfm__open_node(path);
 	if (dev->fd < 0)
-		return dev->fd;
-	snprintf(path, sizeof(path), "%s/iommu", devroot);
-	dev->container = open_node(path, "iommufd");
-	if (dev->container < 0)
-		return dev->container;
-	bind.iommufd = dev->container;
-	ret = vfm__ioctl(dev, dev->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
+		return vfm__open_error(dev->fd, path, "VFIO device cdev");
+	ret = vfm__iommufd_attach(dev, req->devroot, noiommu, req->iommufd, req->ioas_id,
+				  req->token);
 	if (ret)
-		return vfm__err(ret, "VFIO_DEVICE_BIND_IOMMUFD on %s%s: %s", dev->bdf,
-				   noiommu ? " (no-IOMMU cdev: needs CAP_SYS_RAWIO)" : "",
-				   strerror(-ret));
-	if (noiommu) {
-		/* nothing to attach: no IOMMU translates for this device */
-		dev->mode = VFIOMAP_MODE_CDEV;
-		return 0;
-	}
-	ret = vfm__ioctl(dev, dev->container, IOMMU_IOAS_ALLOC, &ioas);
-	if (ret)
-		return vfm__err(ret, "IOMMU_IOAS_ALLOC: %s", strerror(-ret));
-	at.pt_id = ioas.out_ioas_id;
-	ret = vfm__ioctl(dev, dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
-	if (ret)
-		return vfm__err(ret, "VFIO_DEVICE_ATTACH_IOMMUFD_PT on %s: %s",
-				   dev->bdf, strerror(-ret));
+		return ret;
 	dev->mode = VFIOMAP_MODE_CDEV;
 	return 0;
 }
 
-static int open_group(struct vfiomap_device *dev, const char *devroot,
+static int open_group(struct vfiomap_device *dev, const struct open_req *req,
 		      enum vfiomap_mode want)
 {
-	struct vfio_group_status st = { .argsz = sizeof(st) };
 	char grp[64], path[512], noiommu[512];
+	const char *devroot = req->devroot;
 	struct stat sb;
 	bool is_noiommu;
 	int ret;
@@ -144,33 +108,13 @@ static int open_group(struct vfiomap_device *dev, const char *devroot,
 				   "%s: neither %s nor %s exists: is the device bound to vfio-pci? (for no-IOMMU mode set vfio.enable_unsafe_noiommu_mode=1)",
 				   dev->bdf, path, noiommu);
 
-	dev->group = open_node(is_noiommu ? noiommu : path, "VFIO group");
-	if (dev->group < 0)
-		return dev->group;
-	ret = vfm__ioctl(dev, dev->group, VFIO_GROUP_GET_STATUS, &st);
+	ret = vfm__group_attach(dev, devroot, is_noiommu ? noiommu : path, grp, is_noiommu,
+				req->container_fd);
 	if (ret)
-		return vfm__err(ret, "VFIO_GROUP_GET_STATUS: %s", strerror(-ret));
-	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
-		return vfm__err(-EBUSY,
-				   "group %s of %s is not viable: bind every device of the group to vfio-pci",
-				   grp, dev->bdf);
-	snprintf(path, sizeof(path), "%s/vfio/vfio", devroot);
-	dev->container = open_node(path, "VFIO container");
-	if (dev->container < 0)
-		return dev->container;
-	ret = vfm__ioctl(dev, dev->group, VFIO_GROUP_SET_CONTAINER, &dev->container);
-	if (ret)
-		return vfm__err(ret, "VFIO_GROUP_SET_CONTAINER: %s", strerror(-ret));
-	ret = vfm__ioctl(dev, dev->container, VFIO_SET_IOMMU,
-			    (void *)(uintptr_t)(is_noiommu ? VFIO_NOIOMMU_IOMMU
-							   : VFIO_TYPE1v2_IOMMU));
-	if (ret)
-		return vfm__err(ret, "VFIO_SET_IOMMU (%s): %s",
-				   is_noiommu ? "no-IOMMU" : "type1v2", strerror(-ret));
-	ret = vfm__ioctl(dev, dev->group, VFIO_GROUP_GET_DEVICE_FD, dev->bdf);
+		return ret;
+	ret = vfm__get_device_fd(dev, req->vf_token);
 	if (ret < 0)
-		return vfm__err(ret, "VFIO_GROUP_GET_DEVICE_FD %s: %s", dev->bdf,
-				   strerror(-ret));
+		return ret;
 	dev->fd = ret;
 	dev->mode = is_noiommu ? VFIOMAP_MODE_NOIOMMU : VFIOMAP_MODE_GROUP;
 	return 0;
@@ -180,11 +124,63 @@ static void close_fds(struct vfiomap_device *dev)
 {
 	if (dev->fd >= 0)
 		close(dev->fd);
-	if (dev->group >= 0)
-		close(dev->group);
-	if (dev->container >= 0)
-		close(dev->container);
-	dev->fd = dev->group = dev->container = -1;
+	dev->fd = -1;
+	vfm__ctx_release(dev);
+}
+
+#define OPEN_FLAGS_ALL (VFIOMAP_OPEN_WC_SYSFS_FALLBACK | VFIOMAP_OPEN_CONTAINER | \
+			VFIOMAP_OPEN_IOMMUFD)
+/* the first struct vfiomap_open_opts (0.1) */
+#define OPEN_OPTS_MIN offsetof(struct vfiomap_open_opts, sysfs_root)
+
+/* Options into a request; the mode AUTO narrowed by the context asked for. */
+static int check_open_opts(struct vfiomap_open_opts *o, struct open_req *req,
+			   uint8_t token[16])
+{
+	if (o->mode > VFIOMAP_MODE_NOIOMMU)
+		return vfm__err(-EINVAL, "unknown open mode %d", (int)o->mode);
+	if (o->flags & ~OPEN_FLAGS_ALL)
+		return vfm__err(-EINVAL, "unknown open flags 0x%x", o->flags);
+	req->devroot = o->dev_root ? o->dev_root : "/dev";
+	req->container_fd = req->iommufd = -1;
+	req->ioas_id = 0;
+	req->vf_token = o->vf_token;
+	req->token = NULL;
+	if ((o->flags & VFIOMAP_OPEN_CONTAINER) && (o->flags & VFIOMAP_OPEN_IOMMUFD))
+		return vfm__err(-EINVAL,
+				"VFIOMAP_OPEN_CONTAINER and VFIOMAP_OPEN_IOMMUFD exclude each other");
+	if (o->flags & VFIOMAP_OPEN_CONTAINER) {
+		if (o->mode == VFIOMAP_MODE_CDEV)
+			return vfm__err(-EINVAL,
+					"a VFIO container is for the group modes, not VFIOMAP_MODE_CDEV (use VFIOMAP_OPEN_IOMMUFD)");
+		if (o->container_fd < 0)
+			return vfm__err(-EBADF, "VFIOMAP_OPEN_CONTAINER: bad container fd %d",
+					o->container_fd);
+		req->container_fd = o->container_fd;
+	} else if (o->container_fd) {
+		return vfm__err(-EINVAL, "container_fd %d given without VFIOMAP_OPEN_CONTAINER",
+				o->container_fd);
+	}
+	if (o->flags & VFIOMAP_OPEN_IOMMUFD) {
+		if (o->mode == VFIOMAP_MODE_GROUP || o->mode == VFIOMAP_MODE_NOIOMMU)
+			return vfm__err(-EINVAL,
+					"an iommufd is for VFIOMAP_MODE_CDEV, not the group modes (use VFIOMAP_OPEN_CONTAINER)");
+		if (o->iommufd < 0)
+			return vfm__err(-EBADF, "VFIOMAP_OPEN_IOMMUFD: bad iommufd %d", o->iommufd);
+		req->iommufd = o->iommufd;
+		req->ioas_id = o->ioas_id;
+		o->mode = VFIOMAP_MODE_CDEV;
+	} else if (o->iommufd || o->ioas_id) {
+		return vfm__err(-EINVAL, "iommufd/ioas_id given without VFIOMAP_OPEN_IOMMUFD");
+	}
+	if (o->vf_token) {
+		if (vfm__parse_uuid(o->vf_token, token))
+			return vfm__err(-EINVAL,
+					"VF token '%.64s' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+					o->vf_token);
+		req->token = token;
+	}
+	return 0;
 }
 
 VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
@@ -193,7 +189,8 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 {
 	struct vfiomap_open_opts o = { .size = sizeof(o) };
 	struct vfiomap_device *dev;
-	const char *devroot;
+	struct open_req req;
+	uint8_t token[16];
 	char drv[64];
 	int ret;
 
@@ -201,16 +198,13 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 		return vfm__err(-EINVAL, "vfiomap_device_open: out is NULL");
 	*out = NULL;
 	if (opts) {
-		if (opts->size < offsetof(struct vfiomap_open_opts, sysfs_root) ||
-		    opts->size > sizeof(o))
-			return vfm__err(-EINVAL, "vfiomap_open_opts: bad size %zu",
-					   opts->size);
-		memcpy(&o, opts, opts->size);
+		ret = vfm__copy_opts(&o, sizeof(o), opts, OPEN_OPTS_MIN, "vfiomap_open_opts");
+		if (ret)
+			return ret;
 	}
-	if (o.mode > VFIOMAP_MODE_NOIOMMU)
-		return vfm__err(-EINVAL, "unknown open mode %d", (int)o.mode);
-	if (o.flags & ~VFIOMAP_OPEN_WC_SYSFS_FALLBACK)
-		return vfm__err(-EINVAL, "unknown open flags 0x%x", o.flags);
+	ret = check_open_opts(&o, &req, token);
+	if (ret)
+		return ret;
 
 	dev = device_alloc();
 	if (!dev)
@@ -224,7 +218,6 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 	}
 	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "%s",
 		 o.sysfs_root ? o.sysfs_root : "/sys");
-	devroot = o.dev_root ? o.dev_root : "/dev";
 
 	ret = vfm__sysfs_driver(dev->sysfs_root, dev->bdf, drv, sizeof(drv));
 	if (ret == -ENODEV) {
@@ -252,22 +245,23 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 
 	switch (o.mode) {
 	case VFIOMAP_MODE_CDEV:
-		ret = open_cdev(dev, devroot);
+		ret = open_cdev(dev, &req);
 		break;
 	case VFIOMAP_MODE_GROUP:
 	case VFIOMAP_MODE_NOIOMMU:
-		ret = open_group(dev, devroot, o.mode);
+		ret = open_group(dev, &req, o.mode);
 		break;
 	default: {
 		char name[64];
 
 		ret = -ENOENT;
 		/* a no-IOMMU cdev only when asked for: AUTO prefers its group */
-		if (!vfm__sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name)) &&
+		if (req.container_fd < 0 &&
+		    !vfm__sysfs_cdev(dev->sysfs_root, dev->bdf, name, sizeof(name)) &&
 		    strncmp(name, "noiommu-", 8)) {
 			/* a failure here is not the call's: logged at DEBUG */
 			vfm__attempt_begin();
-			ret = open_cdev(dev, devroot);
+			ret = open_cdev(dev, &req);
 			vfm__attempt_end();
 			if (ret) {
 				vfm__info("%s: cdev open failed, trying the group", dev->bdf);
@@ -275,7 +269,7 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 			}
 		}
 		if (ret)
-			ret = open_group(dev, devroot, VFIOMAP_MODE_AUTO);
+			ret = open_group(dev, &req, VFIOMAP_MODE_AUTO);
 	}
 	}
 	if (ret)

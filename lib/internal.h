@@ -39,6 +39,21 @@ void vfm__log_release(void);
 /* ioctl.c: every ioctl of the library goes through here */
 int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req,
 		  void *arg);
+/* ioctl.c: open a VFIO/iommufd node O_RDWR | O_CLOEXEC: the fd or -errno */
+int vfm__open_node(const char *path);
+
+/* iommu.c: IOMMU contexts (containers, iommufd + IOAS) and shared groups */
+struct vfm_ctx;
+struct vfm_group;
+/* -errno of opening @path into a message */
+int vfm__open_error(int err, const char *path, const char *what);
+int vfm__parse_uuid(const char *s, uint8_t out[16]);
+int vfm__group_attach(struct vfiomap_device *dev, const char *devroot,
+		      const char *path, const char *grp, bool noiommu, int container_fd);
+int vfm__get_device_fd(struct vfiomap_device *dev, const char *vf_token);
+int vfm__iommufd_attach(struct vfiomap_device *dev, const char *devroot, bool noiommu,
+			int iommufd, uint32_t ioas_id, const uint8_t *token);
+void vfm__ctx_release(struct vfiomap_device *dev);
 
 /* caps.c: pure capability-chain parser */
 struct vfm_caps {
@@ -117,8 +132,10 @@ struct vfm_region_slot {
 
 struct vfiomap_device {
 	int fd;
-	int group;		/* -1 if none */
-	int container;		/* container or iommufd, -1 if none */
+	int group;		/* the shared group's fd (not ours), -1 if none */
+	int container;		/* the context's container or iommufd, -1 if none */
+	struct vfm_ctx *ctx;	/* IOMMU context, NULL for an adopted fd */
+	struct vfm_group *grp;	/* group-mode: the shared group */
 	bool own_fd;
 	enum vfiomap_mode mode;
 	uint32_t flags;

@@ -39,19 +39,41 @@ enum vfiomap_mode {
 	VFIOMAP_MODE_NOIOMMU,	/* /dev/vfio/noiommu-N (unsafe, root) */
 };
 
-/* Open flags */
+/* Open flags (struct vfiomap_open_opts.flags) */
 /* Allow a write-combining map to fall back to sysfs resourceN_wc. */
 #define VFIOMAP_OPEN_WC_SYSFS_FALLBACK	(1u << 0)
-/* vfiomap_device_adopt(): close the fd in vfiomap_device_close(). */
+/* vfiomap_device_adopt() (0.1): close the fd in vfiomap_device_close(). */
 #define VFIOMAP_ADOPT_OWN_FD		(1u << 1)
+/* Join the type1 (or no-IOMMU) container @container_fd (group modes). */
+#define VFIOMAP_OPEN_CONTAINER		(1u << 2)
+/* Bind to @iommufd and attach to its IOAS @ioas_id (cdev mode). */
+#define VFIOMAP_OPEN_IOMMUFD		(1u << 3)
 
 /**
  * struct vfiomap_open_opts - options of vfiomap_device_open()
- * @size: sizeof(struct vfiomap_open_opts), for later growth
+ * @size: sizeof(struct vfiomap_open_opts), for later growth.  An older
+ *	(smaller) struct gets the defaults for what it lacks; a newer
+ *	(larger) one is accepted when the fields this library does not know
+ *	are zero.
  * @mode: how to open (VFIOMAP_MODE_AUTO picks)
  * @flags: VFIOMAP_OPEN_* flags
  * @sysfs_root: where sysfs is mounted (NULL: "/sys"); for tests
  * @dev_root: where device nodes are (NULL: "/dev"); for tests
+ * @container_fd: with VFIOMAP_OPEN_CONTAINER, a VFIO container the device's
+ *	group joins: yours (the library keeps a duplicate, so you may close
+ *	yours whenever you like), or vfiomap_device_container_fd() of a
+ *	device opened before.  AUTO then means the group.
+ * @iommufd: with VFIOMAP_OPEN_IOMMUFD, the /dev/iommu fd to bind the cdev
+ *	to (yours, duplicated, or vfiomap_device_iommufd() of another
+ *	device).  AUTO then means the cdev.
+ * @ioas_id: with VFIOMAP_OPEN_IOMMUFD, the IOAS to attach to; 0 makes the
+ *	library allocate a new IOAS in @iommufd
+ * @vf_token: NULL, or the VF token (a UUID, "xxxxxxxx-xxxx-xxxx-xxxx-
+ *	xxxxxxxxxxxx") an SR-IOV VF of a vfio-pci PF needs: passed as
+ *	"vf_token=" to VFIO_GROUP_GET_DEVICE_FD, or with
+ *	VFIO_DEVICE_BIND_FLAG_TOKEN to VFIO_DEVICE_BIND_IOMMUFD (Linux 6.17+)
+ *
+ * @container_fd .. @vf_token were appended in 0.2.
  */
 struct vfiomap_open_opts {
 	size_t size;
@@ -59,6 +81,11 @@ struct vfiomap_open_opts {
 	uint32_t flags;
 	const char *sysfs_root;
 	const char *dev_root;
+	/* 0.2 */
+	int container_fd;
+	int iommufd;
+	uint32_t ioas_id;
+	const char *vf_token;
 };
 
 /**
@@ -87,10 +114,22 @@ struct vfiomap_device_info {
  * (/dev/vfio/devices/noiommu-vfioN) is used with VFIOMAP_MODE_CDEV only:
  * bound to /dev/iommu, nothing attached (needs CAP_SYS_RAWIO).
  *
- * Return: 0, or a negative errno: -EINVAL (bad address or options),
- * -ENODEV (no such device, or not bound to vfio-pci), -EACCES/-EPERM (no
- * permission), -ENOENT (no VFIO node: no-IOMMU mode not enabled, or the
- * requested mode unavailable), -EBUSY (group not viable or in use).
+ * IOMMU context: by default each open creates one (a container, or an
+ * iommufd with a new IOAS) that vfiomap_device_container_fd() or
+ * vfiomap_device_iommufd() hand out, to DMA-map and to open the next
+ * device into (VFIOMAP_OPEN_CONTAINER / VFIOMAP_OPEN_IOMMUFD).  A group
+ * can be opened once: the library shares the group fd between the
+ * devices of one group it opens, so a second device of an open group
+ * joins that group's container (asking for another container is
+ * -EBUSY).  The context lives until its last device closes.
+ *
+ * Return: 0, or a negative errno: -EINVAL (bad address or options, a
+ * malformed VF token, a context of the wrong kind for the mode), -EBADF
+ * (@container_fd or @iommufd is not open), -ENODEV (no such device, or
+ * not bound to vfio-pci), -EACCES/-EPERM (no permission), -ENOENT (no
+ * VFIO node: no-IOMMU mode not enabled, or the requested mode
+ * unavailable; no such IOAS), -EBUSY (group not viable, open elsewhere,
+ * or attached to another container of this process).
  */
 int vfiomap_device_open(const char *bdf, const struct vfiomap_open_opts *opts,
 			struct vfiomap_device **out);
@@ -127,6 +166,36 @@ void vfiomap_device_close(struct vfiomap_device *dev);
  * Return: the fd, or -EINVAL for a NULL device.
  */
 int vfiomap_device_fd(const struct vfiomap_device *dev);
+
+/**
+ * vfiomap_device_container_fd() - the VFIO container of a group-mode device
+ * @dev: the device
+ *
+ * The container the device's group is attached to (type1, or no-IOMMU):
+ * DMA-map through it (VFIO_IOMMU_MAP_DMA) and pass it as @container_fd
+ * with VFIOMAP_OPEN_CONTAINER to open more devices into it.  The fd is the
+ * library's, valid while a device of this container is open: dup() it to
+ * keep it longer; do not close it.
+ *
+ * Return: the fd; -EINVAL for NULL; -ENOENT (with a message) for a cdev
+ * or adopted device.
+ */
+int vfiomap_device_container_fd(const struct vfiomap_device *dev);
+
+/**
+ * vfiomap_device_iommufd() - the iommufd and IOAS of a cdev-mode device
+ * @dev: the device
+ * @ioas_id: the IOAS the device is attached to (0 for a no-IOMMU cdev,
+ *	which is bound but not attached); may be NULL
+ *
+ * DMA-map with IOMMU_IOAS_MAP on this fd and IOAS, and pass both with
+ * VFIOMAP_OPEN_IOMMUFD to open more devices into the same IOAS.  The fd
+ * is the library's, valid while a device of this context is open.
+ *
+ * Return: the fd; -EINVAL for NULL; -ENOENT (with a message) for a
+ * group-mode or adopted device.
+ */
+int vfiomap_device_iommufd(const struct vfiomap_device *dev, uint32_t *ioas_id);
 
 /**
  * vfiomap_device_mode() - how the device was opened

@@ -174,8 +174,103 @@ static int cookie_feature(struct feature_buf *f)
 	return -ENOENT;
 }
 
-static int dispatch(unsigned long req, void *arg)
+struct fake_file *fake_file_of(int fd)
 {
+	int id = fake_id_of(fd);
+
+	return id ? &fake.files[id - 1] : NULL;
+}
+
+int fake_id_of(int fd)
+{
+	off_t id = lseek(fd, 0, SEEK_CUR);
+
+	return id > 0 && id <= (off_t)fake.nr_files ? (int)id : 0;
+}
+
+static bool still_open(const struct fake_file *f, int id)
+{
+	struct stat st;
+
+	return fcntl(f->fd, F_GETFD) >= 0 && !fstat(f->fd, &st) && st.st_ino == f->ino &&
+	       lseek(f->fd, 0, SEEK_CUR) == id;
+}
+
+static enum fake_kind kind_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	if (!strcmp(b, "vfio"))
+		return FAKE_CONTAINER;
+	if (!strcmp(b, "iommu"))
+		return FAKE_IOMMUFD;
+	if (!strncmp(b, "noiommu-", 8) && b[8] >= '0' && b[8] <= '9')
+		return FAKE_GROUP;
+	if (b[0] >= '0' && b[0] <= '9')
+		return FAKE_GROUP;
+	return FAKE_OTHER;
+}
+
+/* The library's one open of VFIO nodes (lib/ioctl.c is not linked). */
+int vfm__open_node(const char *path)
+{
+	enum fake_kind kind = kind_of(path);
+	struct fake_file *f;
+	struct stat st;
+	int fd;
+
+	if (strstr(path, "/vfio/devices/")) {	/* a cdev: the fake device */
+		if (stat(path, &st))
+			return -errno;
+		fd = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
+	if (kind == FAKE_GROUP) {		/* a group opens once */
+		for (unsigned int i = 0; i < fake.nr_files; i++)
+			if (!strcmp(fake.files[i].path, path) &&
+			    still_open(&fake.files[i], (int)i + 1))
+				return -EBUSY;
+		fake.nr_group_opens++;
+	}
+	if (fake.nr_files == FAKE_MAX_FILES)
+		return -EMFILE;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	f = &fake.files[fake.nr_files++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->kind = kind;
+	f->fd = fd;
+	fstat(fd, &st);
+	f->ino = st.st_ino;
+	lseek(fd, (off_t)fake.nr_files, SEEK_SET);	/* the id, shared by dups */
+	return fd;
+}
+
+uint32_t fake_ioas_alloc(int fd)
+{
+	struct fake_file *f = fake_file_of(fd);
+
+	if (!f || f->kind != FAKE_IOMMUFD || f->nr_ioas == FAKE_MAX_IOAS)
+		abort();
+	f->ioas[f->nr_ioas] = 100 * (uint32_t)fake_id_of(fd) + f->nr_ioas + 1;
+	return f->ioas[f->nr_ioas++];
+}
+
+/* VFIO_DEVICE_BIND_IOMMUFD as of Linux 6.17 */
+struct bind_token {
+	uint32_t argsz, flags;
+	int32_t iommufd;
+	uint32_t out_devid;
+	uint64_t token_uuid_ptr __attribute__((aligned(8)));
+};
+
+static int dispatch(int fd, unsigned long req, void *arg)
+{
+	struct fake_file *f = fake_file_of(fd);
+
 	switch (req) {
 	case VFIO_DEVICE_GET_INFO: {
 		struct vfio_device_info *i = arg;
@@ -190,30 +285,81 @@ static int dispatch(unsigned long req, void *arg)
 	case VFIO_DEVICE_FEATURE:
 		return cookie_feature(arg);
 	case VFIO_GROUP_GET_STATUS:
-		((struct vfio_group_status *)arg)->flags = VFIO_GROUP_FLAGS_VIABLE;
+		if (!f || f->kind != FAKE_GROUP)
+			return -ENOTTY;
+		((struct vfio_group_status *)arg)->flags = VFIO_GROUP_FLAGS_VIABLE |
+			(f->container ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
 		return 0;
-	case VFIO_GROUP_SET_CONTAINER:
+	case VFIO_GROUP_SET_CONTAINER: {
+		struct fake_file *c = fake_file_of(*(int *)arg);
+
+		if (!f || f->kind != FAKE_GROUP)
+			return -ENOTTY;
+		if (!c || c->kind != FAKE_CONTAINER || f->container)
+			return -EINVAL;
+		f->container = fake_id_of(*(int *)arg);
+		c->nr_groups++;
+		fake.nr_set_container++;
 		return 0;
+	}
 	case VFIO_SET_IOMMU:
+		if (!f || f->kind != FAKE_CONTAINER)
+			return -ENOTTY;
+		/* as the kernel: a group first, and only once */
+		if (!f->nr_groups || f->iommu_set)
+			return -EINVAL;
+		f->iommu_set = true;
 		fake.nr_set_iommu++;
 		return 0;
 	case VFIO_GROUP_GET_DEVICE_FD: {
-		int fd = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
+		int dfd;
 
-		return fd < 0 ? -errno : fd;
+		if (!f || f->kind != FAKE_GROUP)
+			return -ENOTTY;
+		if (!f->container || !fake.files[f->container - 1].iommu_set)
+			return -EINVAL;
+		snprintf(fake.device_name, sizeof(fake.device_name), "%s", (char *)arg);
+		dfd = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
+		return dfd < 0 ? -errno : dfd;
 	}
-	case VFIO_DEVICE_BIND_IOMMUFD:
+	case VFIO_DEVICE_BIND_IOMMUFD: {
+		struct bind_token *b = arg;
+		struct fake_file *i = fake_file_of(b->iommufd);
+
+		if (!i || i->kind != FAKE_IOMMUFD)
+			return -EBADF;
+		if (b->flags & ~1u)
+			return -EINVAL;
 		fake.nr_bind++;
-		fake.bind_iommufd = ((struct vfio_device_bind_iommufd *)arg)->iommufd;
-		((struct vfio_device_bind_iommufd *)arg)->out_devid = 1;
+		fake.bind_iommufd = fake_id_of(b->iommufd);
+		fake.bind_flags = b->flags;
+		if (b->flags & 1u)
+			memcpy(fake.bind_token, (void *)(uintptr_t)b->token_uuid_ptr, 16);
+		b->out_devid = 1;
 		return 0;
+	}
 	case IOMMU_IOAS_ALLOC:
+		if (!f || f->kind != FAKE_IOMMUFD)
+			return -ENOTTY;
 		fake.nr_ioas_alloc++;
-		((struct iommu_ioas_alloc *)arg)->out_ioas_id = 2;
+		((struct iommu_ioas_alloc *)arg)->out_ioas_id = fake_ioas_alloc(fd);
 		return 0;
-	case VFIO_DEVICE_ATTACH_IOMMUFD_PT:
+	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: {
+		struct vfio_device_attach_iommufd_pt *at = arg;
+		struct fake_file *i;
+		bool found = false;
+
+		if (!fake.bind_iommufd)
+			return -EINVAL;
+		i = &fake.files[fake.bind_iommufd - 1];
+		for (unsigned int k = 0; k < i->nr_ioas; k++)
+			found |= i->ioas[k] == at->pt_id;
+		if (!found)
+			return -ENOENT;
 		fake.nr_attach++;
+		fake.attach_pt = at->pt_id;
 		return 0;
+	}
 	default:
 		return -ENOTTY;
 	}
@@ -224,7 +370,6 @@ int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req, void *arg)
 {
 	int ret;
 
-	(void)fd;
 	if (dev)
 		atomic_fetch_add(&dev->ioctls, 1);
 	fake.nr_ioctls++;
@@ -233,7 +378,7 @@ int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req, void *arg)
 		if (ret)
 			return ret;
 	}
-	return dispatch(req, arg);
+	return dispatch(fd, req, arg);
 }
 
 static void mkpath(const char *root, const char *rel)
@@ -275,29 +420,22 @@ static void put_link(const char *root, const char *rel, const char *target)
 		die(p);
 }
 
-void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,
-		      bool iommufd)
+void fake_tree_add(struct fake_tree *t, const char *bdf, const char *group,
+		   const char *cdev)
 {
-	char d[256];
+	char d[256], target[128];
 
-	snprintf(t->root, sizeof(t->root), "/tmp/vfiomap-fake-XXXXXX");
-	if (!mkdtemp(t->root))
-		die("mkdtemp");
-	snprintf(t->sysfs, sizeof(t->sysfs), "%s/sys", t->root);
-	snprintf(t->dev, sizeof(t->dev), "%s/dev", t->root);
-	mkpath(t->root, "sys/bus/pci/drivers/vfio-pci");
-	mkpath(t->root, "sys/kernel/iommu_groups/7");
+	snprintf(d, sizeof(d), "sys/kernel/iommu_groups/%s", group);
+	mkpath(t->root, d);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s", bdf);
 	mkpath(t->root, d);
-	mkpath(t->root, "dev/vfio/devices");
-	put_file(t->root, "dev/vfio/7", "", 0);
-	put_file(t->root, "dev/vfio/vfio", "", 0);
-	if (iommufd)
-		put_file(t->root, "dev/iommu", "", 0);
+	snprintf(d, sizeof(d), "dev/vfio/%s", group);
+	put_file(t->root, d, "", 0);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/driver", bdf);
 	put_link(t->root, d, "../../../../bus/pci/drivers/vfio-pci");
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/iommu_group", bdf);
-	put_link(t->root, d, "../../../../kernel/iommu_groups/7");
+	snprintf(target, sizeof(target), "../../../../kernel/iommu_groups/%s", group);
+	put_link(t->root, d, target);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/vendor", bdf);
 	put_file(t->root, d, "0x1af4\n", 0);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/device", bdf);
@@ -310,6 +448,23 @@ void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,
 		snprintf(d, sizeof(d), "dev/vfio/devices/%s", cdev);
 		put_file(t->root, d, "", 0);
 	}
+}
+
+void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,
+		      bool iommufd)
+{
+
+	snprintf(t->root, sizeof(t->root), "/tmp/vfiomap-fake-XXXXXX");
+	if (!mkdtemp(t->root))
+		die("mkdtemp");
+	snprintf(t->sysfs, sizeof(t->sysfs), "%s/sys", t->root);
+	snprintf(t->dev, sizeof(t->dev), "%s/dev", t->root);
+	mkpath(t->root, "sys/bus/pci/drivers/vfio-pci");
+	mkpath(t->root, "dev/vfio/devices");
+	put_file(t->root, "dev/vfio/vfio", "", 0);
+	if (iommufd)
+		put_file(t->root, "dev/iommu", "", 0);
+	fake_tree_add(t, bdf, "7", cdev);
 }
 
 static int rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)

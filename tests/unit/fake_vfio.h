@@ -37,6 +37,22 @@ struct fake_cookie {
 	uint64_t offset, size;
 };
 
+/* An open VFIO/iommufd node of the fake (its id is the file offset). */
+enum fake_kind { FAKE_GROUP = 1, FAKE_CONTAINER, FAKE_IOMMUFD, FAKE_OTHER };
+#define FAKE_MAX_FILES	64
+#define FAKE_MAX_IOAS	8
+struct fake_file {
+	char path[512];
+	enum fake_kind kind;
+	int fd;			/* the fd vfm__open_node() returned */
+	ino_t ino;
+	int container;		/* group: the id of its container, 0 none */
+	bool iommu_set;		/* container */
+	unsigned int nr_groups;	/* container */
+	uint32_t ioas[FAKE_MAX_IOAS];	/* iommufd: allocated IOAS ids */
+	unsigned int nr_ioas;
+};
+
 struct fake_vfio {
 	int memfd;			/* the device */
 	uint32_t num_regions;
@@ -48,7 +64,14 @@ struct fake_vfio {
 	uint64_t next_cookie;
 	/* what the library asked */
 	unsigned int nr_ioctls, nr_bind, nr_ioas_alloc, nr_attach, nr_set_iommu;
+	unsigned int nr_set_container, nr_group_opens;
 	int32_t bind_iommufd;
+	uint32_t bind_flags;
+	uint8_t bind_token[16];
+	uint32_t attach_pt;
+	char device_name[128];		/* the last VFIO_GROUP_GET_DEVICE_FD string */
+	struct fake_file files[FAKE_MAX_FILES];
+	unsigned int nr_files;
 	/* called before each request; nonzero return fails it with that value */
 	int (*hook)(unsigned long req, void *arg);
 };
@@ -70,6 +93,13 @@ int fake_pread(uint32_t index, uint64_t off, void *buf, size_t len);
 /* Sparse-mmap capability with @n areas (offset, size pairs). */
 void fake_set_sparse(uint32_t index, uint32_t n, const uint64_t *areas);
 
+/* The fake's record of an open node (by its fd, dups too), or NULL. */
+struct fake_file *fake_file_of(int fd);
+/* The id (1..) of the node behind @fd, 0 if not one of the fake's. */
+int fake_id_of(int fd);
+/* An IOAS allocated in the iommufd @fd (as a VMM would). */
+uint32_t fake_ioas_alloc(int fd);
+
 /*
  * A temporary sysfs + /dev tree for one device @bdf bound to vfio-pci in
  * IOMMU group 7: /dev/vfio/7 and /dev/vfio/vfio exist; @cdev (or NULL)
@@ -83,6 +113,9 @@ struct fake_tree {
 };
 void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,
 		      bool iommufd);
+/* One more device @bdf in IOMMU group @group (a number), cdev @cdev or NULL. */
+void fake_tree_add(struct fake_tree *t, const char *bdf, const char *group,
+		   const char *cdev);
 void fake_tree_destroy(struct fake_tree *t);
 
 #endif

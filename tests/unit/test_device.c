@@ -4,6 +4,9 @@
  * error messages, logging, opening through sysfs and /dev trees.
  */
 #include <check.h>
+#include <dirent.h>
+#include <stddef.h>
+#include <unistd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -337,6 +340,316 @@ START_TEST(library_fds_are_cloexec)
 }
 END_TEST
 
+/* ---- IOMMU contexts: shared containers, IOAS, groups, VF tokens ---- */
+
+static int nr_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static struct vfiomap_device *open_ok(const char *bdf, const struct vfiomap_open_opts *o)
+{
+	struct vfiomap_device *dev = NULL;
+	int ret = vfiomap_device_open(bdf, o, &dev);
+
+	ck_assert_msg(ret == 0, "open %s: %d %s", bdf, ret, vfiomap_strerror());
+	return dev;
+}
+
+/* The fake's group record of IOMMU group @grp (its last open). */
+static struct fake_file *group_file(const char *grp)
+{
+	char suffix[32];
+	struct fake_file *f = NULL;
+
+	snprintf(suffix, sizeof(suffix), "/vfio/%s", grp);
+	for (unsigned int i = 0; i < fake.nr_files; i++) {
+		size_t l = strlen(fake.files[i].path), n = strlen(suffix);
+
+		if (l >= n && !strcmp(fake.files[i].path + l - n, suffix))
+			f = &fake.files[i];
+	}
+	ck_assert_ptr_nonnull(f);
+	return f;
+}
+
+/* Two devices of one group: one group open, one container, either closes first. */
+START_TEST(two_devices_of_one_group)
+{
+	struct vfiomap_device *a, *b;
+	struct vfiomap_open_opts o;
+	const struct vfiomap_region *r;
+	int fds;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_add(&tree, "0000:00:05.0", "7", NULL);
+	fds = nr_open_fds();
+	o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	a = open_ok("0000:00:04.0", &o);
+	b = open_ok("0000:00:05.0", &o);	/* the group is open: shared */
+	ck_assert_uint_eq(fake.nr_group_opens, 1);
+	ck_assert_uint_eq(fake.nr_set_container, 1);
+	ck_assert_uint_eq(fake.nr_set_iommu, 1);
+	ck_assert_str_eq(fake.device_name, "0000:00:05.0");
+	ck_assert_int_ge(vfiomap_device_container_fd(a), 0);
+	ck_assert_int_eq(vfiomap_device_container_fd(a), vfiomap_device_container_fd(b));
+	vfiomap_device_close(a);
+	/* b keeps the group and the container */
+	ck_assert_int_ge(fcntl(b->group, F_GETFD), 0);
+	ck_assert_int_ge(fcntl(vfiomap_device_container_fd(b), F_GETFD), 0);
+	ck_assert_int_eq(vfiomap_region_get(b, 2, &r), 0);
+	vfiomap_device_close(b);
+	ck_assert_int_eq(nr_open_fds(), fds);		/* group and container closed */
+	/* and the group opens again afterwards */
+	a = open_ok("0000:00:04.0", &o);
+	ck_assert_uint_eq(fake.nr_group_opens, 2);
+	vfiomap_device_close(a);
+}
+END_TEST
+
+/* Two groups in the container of the first device: the IOMMU is set once. */
+START_TEST(two_groups_one_container)
+{
+	struct vfiomap_device *a, *b;
+	struct vfiomap_open_opts o;
+	int fds;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_add(&tree, "0000:00:05.0", "8", NULL);
+	fds = nr_open_fds();
+	o = tree_opts(VFIOMAP_MODE_AUTO, 0);
+	a = open_ok("0000:00:04.0", &o);
+	o.flags = VFIOMAP_OPEN_CONTAINER;
+	o.container_fd = vfiomap_device_container_fd(a);
+	b = open_ok("0000:00:05.0", &o);
+	ck_assert_int_eq(vfiomap_device_mode(b), VFIOMAP_MODE_GROUP);
+	ck_assert_uint_eq(fake.nr_group_opens, 2);
+	ck_assert_uint_eq(fake.nr_set_container, 2);
+	ck_assert_uint_eq(fake.nr_set_iommu, 1);
+	ck_assert_int_eq(group_file("7")->container, group_file("8")->container);
+	ck_assert_int_eq(group_file("7")->container,
+			 fake_id_of(vfiomap_device_container_fd(a)));
+	ck_assert_int_eq(vfiomap_device_container_fd(b), vfiomap_device_container_fd(a));
+	vfiomap_device_close(a);
+	ck_assert_int_ge(fcntl(vfiomap_device_container_fd(b), F_GETFD), 0);
+	vfiomap_device_close(b);
+	ck_assert_int_eq(nr_open_fds(), fds);
+}
+END_TEST
+
+/* The caller's container: duplicated, so the caller may close its copy. */
+START_TEST(callers_container)
+{
+	struct vfiomap_device *a, *b, *c;
+	struct vfiomap_open_opts o;
+	char path[256];
+	int mine, other, fds;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_add(&tree, "0000:00:05.0", "8", NULL);
+	fake_tree_add(&tree, "0000:00:06.0", "9", NULL);
+	fds = nr_open_fds();
+	snprintf(path, sizeof(path), "%s/vfio/vfio", tree.dev);
+	mine = vfm__open_node(path);
+	ck_assert_int_ge(mine, 0);
+	o = tree_opts(VFIOMAP_MODE_AUTO, VFIOMAP_OPEN_CONTAINER);
+	o.container_fd = mine;
+	a = open_ok("0000:00:04.0", &o);
+	ck_assert_int_ne(vfiomap_device_container_fd(a), mine);
+	ck_assert_int_eq(fake_id_of(vfiomap_device_container_fd(a)), fake_id_of(mine));
+	ck_assert_uint_eq(fake.nr_set_iommu, 1);
+	/* the caller's own number again: the same context */
+	b = open_ok("0000:00:05.0", &o);
+	ck_assert_int_eq(vfiomap_device_container_fd(b), vfiomap_device_container_fd(a));
+	ck_assert_uint_eq(fake.nr_set_iommu, 1);
+	/* another fd of the same container, its IOMMU already set: taken as set */
+	other = dup(mine);
+	close(mine);
+	o.container_fd = other;
+	c = open_ok("0000:00:06.0", &o);
+	ck_assert_int_eq(group_file("9")->container, group_file("7")->container);
+	ck_assert_uint_eq(fake.nr_set_iommu, 1);
+	close(other);
+	vfiomap_device_close(a);
+	vfiomap_device_close(c);
+	vfiomap_device_close(b);
+	ck_assert_int_eq(nr_open_fds(), fds);
+}
+END_TEST
+
+/* An open group cannot join a second container. */
+START_TEST(open_group_in_another_container_is_busy)
+{
+	struct vfiomap_device *a, *b = NULL;
+	struct vfiomap_open_opts o;
+	char path[256];
+	int other;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_add(&tree, "0000:00:05.0", "7", NULL);
+	o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	a = open_ok("0000:00:04.0", &o);
+	snprintf(path, sizeof(path), "%s/vfio/vfio", tree.dev);
+	other = vfm__open_node(path);
+	o.flags = VFIOMAP_OPEN_CONTAINER;
+	o.container_fd = other;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:05.0", &o, &b), -EBUSY);
+	ck_assert_ptr_null(b);
+	ck_assert_msg(strstr(vfiomap_strerror(), "already attached to another container"),
+		      "%s", vfiomap_strerror());
+	ck_assert_uint_eq(fake.nr_group_opens, 1);
+	close(other);
+	vfiomap_device_close(a);
+}
+END_TEST
+
+/* cdev: the IOAS of the first device, then the caller's own IOAS. */
+START_TEST(iommufd_shared_ioas)
+{
+	struct vfiomap_device *a, *b, *c, *d = NULL;
+	struct vfiomap_open_opts o;
+	uint32_t ioas = 0, ioas_b = 0, mine_ioas;
+	char path[256];
+	int fd, mine, fds;
+
+	fake_tree_create(&tree, "0000:00:04.0", "vfio0", true);
+	fake_tree_add(&tree, "0000:00:05.0", "8", "vfio1");
+	fake_tree_add(&tree, "0000:00:06.0", "9", "vfio2");
+	fds = nr_open_fds();
+	o = tree_opts(VFIOMAP_MODE_CDEV, 0);
+	a = open_ok("0000:00:04.0", &o);
+	fd = vfiomap_device_iommufd(a, &ioas);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_eq(ioas, fake.attach_pt);
+	ck_assert_uint_eq(fake.nr_ioas_alloc, 1);
+	o = tree_opts(VFIOMAP_MODE_AUTO, VFIOMAP_OPEN_IOMMUFD);
+	o.iommufd = fd;
+	o.ioas_id = ioas;
+	b = open_ok("0000:00:05.0", &o);
+	ck_assert_int_eq(vfiomap_device_mode(b), VFIOMAP_MODE_CDEV);
+	ck_assert_uint_eq(fake.nr_ioas_alloc, 1);
+	ck_assert_uint_eq(fake.attach_pt, ioas);
+	ck_assert_int_eq(vfiomap_device_iommufd(b, &ioas_b), fd);
+	ck_assert_uint_eq(ioas_b, ioas);
+	/* a VMM's iommufd and IOAS; it closes its fd after the open */
+	snprintf(path, sizeof(path), "%s/iommu", tree.dev);
+	mine = vfm__open_node(path);
+	mine_ioas = fake_ioas_alloc(mine);
+	o.iommufd = mine;
+	o.ioas_id = mine_ioas;
+	c = open_ok("0000:00:06.0", &o);
+	ck_assert_uint_eq(fake.nr_ioas_alloc, 1);
+	ck_assert_uint_eq(fake.attach_pt, mine_ioas);
+	ck_assert_int_eq(fake.bind_iommufd, fake_id_of(mine));
+	close(mine);
+	ck_assert_int_eq(fake_id_of(vfiomap_device_iommufd(c, &ioas_b)), fake.bind_iommufd);
+	ck_assert_uint_eq(ioas_b, mine_ioas);
+	vfiomap_device_close(c);
+	/* an IOAS the iommufd does not have: the kernel's ENOENT */
+	o.iommufd = fd;
+	o.ioas_id = 999;
+	vfiomap_device_close(b);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:05.0", &o, &d), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "IOAS 999"));
+	/* the getters say which kind a device has */
+	ck_assert_int_eq(vfiomap_device_container_fd(a), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "vfiomap_device_iommufd"));
+	vfiomap_device_close(a);
+	ck_assert_int_eq(nr_open_fds(), fds);
+}
+END_TEST
+
+static const char *token = "12345678-9abc-def0-1234-56789ABCDEF0";
+
+/* The VF token: "vf_token=" in the group's device name, the bind flag in cdev mode. */
+START_TEST(vf_token_group_and_cdev)
+{
+	static const uint8_t bytes[16] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+					   0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0 };
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", "vfio0", true);
+	o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	o.vf_token = token;
+	dev = open_ok("0000:00:04.0", &o);
+	ck_assert_str_eq(fake.device_name, "0000:00:04.0 vf_token=12345678-9abc-def0-1234-56789ABCDEF0");
+	vfiomap_device_close(dev);
+	o.mode = VFIOMAP_MODE_CDEV;
+	dev = open_ok("0000:00:04.0", &o);
+	ck_assert_uint_eq(fake.bind_flags, 1);
+	ck_assert_mem_eq(fake.bind_token, bytes, 16);
+	vfiomap_device_close(dev);
+	o.vf_token = NULL;
+	dev = open_ok("0000:00:04.0", &o);
+	ck_assert_uint_eq(fake.bind_flags, 0);
+	vfiomap_device_close(dev);
+	/* not a UUID: refused before the kernel is asked */
+	fake.nr_ioctls = 0;
+	o.vf_token = "12345678-9abc-def0-1234-56789abcdef";
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -EINVAL);
+	o.vf_token = "12345678-9abc-def0-1234x56789abcdef0";
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "not a UUID"));
+	ck_assert_uint_eq(fake.nr_ioctls, 0);
+}
+END_TEST
+
+START_TEST(context_options_checked)
+{
+	struct vfiomap_device *dev = NULL;
+	struct {
+		struct vfiomap_open_opts o;
+		uint64_t newer;
+	} big;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", "vfio0", true);
+	o = tree_opts(VFIOMAP_MODE_CDEV, VFIOMAP_OPEN_CONTAINER);
+	o.container_fd = 0;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -EINVAL);
+	o = tree_opts(VFIOMAP_MODE_GROUP, VFIOMAP_OPEN_IOMMUFD);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -EINVAL);
+	o = tree_opts(VFIOMAP_MODE_AUTO, VFIOMAP_OPEN_IOMMUFD | VFIOMAP_OPEN_CONTAINER);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -EINVAL);
+	o = tree_opts(VFIOMAP_MODE_AUTO, VFIOMAP_OPEN_CONTAINER);
+	o.container_fd = -1;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -EBADF);
+	o.container_fd = 1000;		/* not open */
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -EBADF);
+	o = tree_opts(VFIOMAP_MODE_AUTO, 0);
+	o.container_fd = 5;		/* without its flag */
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -EINVAL);
+	ck_assert_ptr_null(dev);
+	/* a 0.1-sized struct still opens; a newer one with a set tail does not */
+	o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	o.size = offsetof(struct vfiomap_open_opts, container_fd);
+	dev = open_ok("0000:00:04.0", &o);
+	ck_assert_int_ge(vfiomap_device_container_fd(dev), 0);
+	ck_assert_int_eq(vfiomap_device_iommufd(dev, NULL), -ENOENT);
+	vfiomap_device_close(dev);
+	memset(&big, 0, sizeof(big));
+	big.o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	big.o.size = sizeof(big);
+	dev = open_ok("0000:00:04.0", &big.o);
+	vfiomap_device_close(dev);
+	big.newer = 1;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &big.o, &dev), -EINVAL);
+	/* an adopted device has no context of the library's */
+	dev = fake_adopt();
+	ck_assert_int_eq(vfiomap_device_container_fd(dev), -ENOENT);
+	ck_assert_int_eq(vfiomap_device_iommufd(dev, NULL), -ENOENT);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device");
@@ -356,6 +669,13 @@ int main(void)
 	tcase_add_test(tc, open_wide_domain);
 	tcase_add_test(tc, pci_ids_from_config_space);
 	tcase_add_test(tc, library_fds_are_cloexec);
+	tcase_add_test(tc, two_devices_of_one_group);
+	tcase_add_test(tc, two_groups_one_container);
+	tcase_add_test(tc, callers_container);
+	tcase_add_test(tc, open_group_in_another_container_is_busy);
+	tcase_add_test(tc, iommufd_shared_ioas);
+	tcase_add_test(tc, vf_token_group_and_cdev);
+	tcase_add_test(tc, context_options_checked);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
