@@ -283,30 +283,67 @@ fail:
 	return ret;
 }
 
-VFIOMAP_EXPORT int vfiomap_device_adopt(int device_fd, uint32_t flags,
-					struct vfiomap_device **out)
+/* Check that sysfs's @bdf is the device behind dev->fd (vendor, device). */
+static int check_adopt_bdf(struct vfiomap_device *dev)
 {
-	struct vfiomap_device *dev;
-	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfiomap_pci_ids ids;
+	unsigned int vendor, device;
 	int ret;
 
-	if (!out)
-		return vfm__err(-EINVAL, "vfiomap_device_adopt: out is NULL");
-	*out = NULL;
-	if (device_fd < 0)
-		return vfm__err(-EINVAL, "vfiomap_device_adopt: bad fd %d", device_fd);
-	if (flags & ~VFIOMAP_ADOPT_OWN_FD)
-		return vfm__err(-EINVAL, "vfiomap_device_adopt: unknown flags 0x%x", flags);
+	if (vfm__sysfs_device_exists(dev->sysfs_root, dev->bdf))
+		return vfm__err(-ENODEV, "no PCI device %s in %s", dev->bdf, dev->sysfs_root);
+	if (vfm__sysfs_read_hex(dev->sysfs_root, dev->bdf, "vendor", &vendor) ||
+	    vfm__sysfs_read_hex(dev->sysfs_root, dev->bdf, "device", &device))
+		return vfm__err(-ENODEV, "cannot read the IDs of %s from sysfs", dev->bdf);
+	ret = vfiomap_device_pci_ids(dev, &ids);
+	if (ret)
+		return ret;
+	if (ids.vendor != vendor || ids.device != device)
+		return vfm__err(-EINVAL,
+				"the adopted fd is a %04x:%04x, but %s is a %04x:%04x: wrong address",
+				ids.vendor, ids.device, dev->bdf, vendor, device);
+	return 0;
+}
+
+#define ADOPT_FLAGS_ALL VFIOMAP_ADOPT_WC_SYSFS_FALLBACK
+#define ADOPT_OPTS_MIN (offsetof(struct vfiomap_adopt_opts, sysfs_root) + sizeof(char *))
+
+/* @own: @device_fd is handed over; else the library works on a duplicate. */
+static int adopt(int device_fd, bool own, const struct vfiomap_adopt_opts *o,
+		 struct vfiomap_device **out)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfiomap_device *dev;
+	int ret;
+
 	dev = device_alloc();
 	if (!dev)
 		return vfm__err(-ENOMEM, "out of memory");
-	dev->fd = device_fd;
-	dev->own_fd = flags & VFIOMAP_ADOPT_OWN_FD;
 	dev->mode = VFIOMAP_MODE_AUTO;
-	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "/sys");
-	ret = vfm__ioctl(dev, device_fd, VFIO_DEVICE_GET_INFO, &info);
+	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "%s",
+		 o->sysfs_root ? o->sysfs_root : "/sys");
+	if (o->flags & VFIOMAP_ADOPT_WC_SYSFS_FALLBACK)
+		dev->flags |= VFIOMAP_OPEN_WC_SYSFS_FALLBACK;
+	if (o->bdf && vfm__parse_bdf(o->bdf, dev->bdf)) {
+		device_free(dev);
+		return vfm__err(-EINVAL, "'%s' is not a PCI address (DDDD:BB:DD.F)", o->bdf);
+	}
+	if (own) {
+		dev->fd = device_fd;
+	} else {
+		dev->fd = fcntl(device_fd, F_DUPFD_CLOEXEC, 0);
+		if (dev->fd < 0) {
+			ret = -errno;
+			device_free(dev);
+			return vfm__err(ret, "cannot duplicate device fd %d: %s", device_fd,
+					strerror(-ret));
+		}
+	}
+	dev->own_fd = true;
+	ret = vfm__ioctl(dev, dev->fd, VFIO_DEVICE_GET_INFO, &info);
 	if (ret) {
-		dev->own_fd = false;
+		if (own)
+			dev->own_fd = false;	/* not ours after a failure */
 		device_free(dev);
 		return vfm__err(ret == -EINVAL ? -ENOTTY : ret,
 				   "fd %d is not a usable VFIO device: %s", device_fd,
@@ -316,8 +353,56 @@ VFIOMAP_EXPORT int vfiomap_device_adopt(int device_fd, uint32_t flags,
 	dev->info.num_regions = info.num_regions;
 	dev->info.num_irqs = info.num_irqs;
 	dev->info_valid = true;
+	if (dev->bdf[0] && (ret = check_adopt_bdf(dev))) {
+		if (own)
+			dev->own_fd = false;
+		device_free(dev);
+		return ret;
+	}
 	*out = dev;
 	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_device_adopt_opts(int device_fd,
+					     const struct vfiomap_adopt_opts *opts,
+					     struct vfiomap_device **out)
+{
+	struct vfiomap_adopt_opts o = { .size = sizeof(o) };
+	int ret;
+
+	if (!out)
+		return vfm__err(-EINVAL, "vfiomap_device_adopt_opts: out is NULL");
+	*out = NULL;
+	if (device_fd < 0)
+		return vfm__err(-EINVAL, "vfiomap_device_adopt_opts: bad fd %d", device_fd);
+	if (opts) {
+		ret = vfm__copy_opts(&o, sizeof(o), opts, ADOPT_OPTS_MIN, "vfiomap_adopt_opts");
+		if (ret)
+			return ret;
+	}
+	if (o.flags & ~ADOPT_FLAGS_ALL)
+		return vfm__err(-EINVAL,
+				"vfiomap_adopt_opts: unknown flags 0x%x (VFIOMAP_ADOPT_*, not VFIOMAP_OPEN_*)",
+				o.flags);
+	if ((o.flags & VFIOMAP_ADOPT_WC_SYSFS_FALLBACK) && !o.bdf)
+		return vfm__err(-EINVAL,
+				"VFIOMAP_ADOPT_WC_SYSFS_FALLBACK needs the device's address (bdf)");
+	return adopt(device_fd, false, &o, out);
+}
+
+VFIOMAP_EXPORT int vfiomap_device_adopt(int device_fd, uint32_t flags,
+					struct vfiomap_device **out)
+{
+	struct vfiomap_adopt_opts o = { .size = sizeof(o) };
+
+	if (!out)
+		return vfm__err(-EINVAL, "vfiomap_device_adopt: out is NULL");
+	*out = NULL;
+	if (device_fd < 0)
+		return vfm__err(-EINVAL, "vfiomap_device_adopt: bad fd %d", device_fd);
+	if (flags & ~VFIOMAP_ADOPT_OWN_FD)
+		return vfm__err(-EINVAL, "vfiomap_device_adopt: unknown flags 0x%x", flags);
+	return adopt(device_fd, flags & VFIOMAP_ADOPT_OWN_FD, &o, out);
 }
 
 VFIOMAP_EXPORT void vfiomap_device_close(struct vfiomap_device *dev)

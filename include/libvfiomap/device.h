@@ -88,6 +88,27 @@ struct vfiomap_open_opts {
 	const char *vf_token;
 };
 
+/* Adopt flags (struct vfiomap_adopt_opts.flags): a namespace of their own */
+/* Allow a write-combining map to fall back to sysfs resourceN_wc (needs @bdf). */
+#define VFIOMAP_ADOPT_WC_SYSFS_FALLBACK	(1u << 0)
+
+/**
+ * struct vfiomap_adopt_opts - options of vfiomap_device_adopt_opts()
+ * @size: sizeof(struct vfiomap_adopt_opts); a larger struct is accepted
+ *	when the fields this library does not know are zero
+ * @flags: VFIOMAP_ADOPT_* flags (not VFIOMAP_OPEN_*)
+ * @bdf: the device's PCI address, or NULL: needed for what goes through
+ *	sysfs (the write-combining fallback); checked against the device's
+ *	vendor and device IDs
+ * @sysfs_root: where sysfs is mounted (NULL: "/sys"); for tests
+ */
+struct vfiomap_adopt_opts {
+	size_t size;
+	uint32_t flags;
+	const char *bdf;
+	const char *sysfs_root;
+};
+
 /**
  * struct vfiomap_device_info - VFIO_DEVICE_GET_INFO
  * @flags: VFIO_DEVICE_FLAGS_*
@@ -135,13 +156,37 @@ int vfiomap_device_open(const char *bdf, const struct vfiomap_open_opts *opts,
 			struct vfiomap_device **out);
 
 /**
- * vfiomap_device_adopt() - wrap a device fd opened elsewhere (a VMM's)
- * @device_fd: an open VFIO device fd
- * @flags: VFIOMAP_ADOPT_OWN_FD to close it in vfiomap_device_close()
+ * vfiomap_device_adopt_opts() - use a device fd opened elsewhere (a VMM's)
+ * @device_fd: an open VFIO device fd (a cdev already bound and attached,
+ *	or one from VFIO_GROUP_GET_DEVICE_FD)
+ * @opts: options, or NULL
  * @out: the device on success
  *
- * Return: 0, or -EINVAL (bad fd or flags), -ENOTTY (not a VFIO device),
- * -ENOMEM.
+ * The library duplicates @device_fd (F_DUPFD_CLOEXEC) and works on its
+ * own copy: you may close yours at once or keep using it, and
+ * vfiomap_device_close() closes only the copy.  Both fds are one open
+ * device: cookies belong to the device session, not to an fd (see
+ * docs/api.md, "fork() and exec()").  The IOMMU context stays yours:
+ * vfiomap_device_container_fd() and vfiomap_device_iommufd() return
+ * -ENOENT.
+ *
+ * Return: 0, or -EINVAL (bad fd, options or flags; @bdf is not a PCI
+ * address or not this device), -ENODEV (no device @bdf in sysfs),
+ * -EBADF (@device_fd is not open), -ENOTTY (not a VFIO device), -ENOMEM.
+ */
+int vfiomap_device_adopt_opts(int device_fd, const struct vfiomap_adopt_opts *opts,
+			      struct vfiomap_device **out);
+
+/**
+ * vfiomap_device_adopt() - use a device fd opened elsewhere (0.1 interface)
+ * @device_fd: an open VFIO device fd
+ * @flags: VFIOMAP_ADOPT_OWN_FD: the fd is handed over, the library closes
+ *	it in vfiomap_device_close(); 0: the library works on a duplicate
+ *	(since 0.2; 0.1 borrowed the number), as vfiomap_device_adopt_opts()
+ * @out: the device on success
+ *
+ * Return: 0, or -EINVAL (bad fd or flags), -EBADF (not open), -ENOTTY
+ * (not a VFIO device), -ENOMEM.
  */
 int vfiomap_device_adopt(int device_fd, uint32_t flags,
 			 struct vfiomap_device **out);

@@ -373,6 +373,8 @@ int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req, void *arg)
 	if (dev)
 		atomic_fetch_add(&dev->ioctls, 1);
 	fake.nr_ioctls++;
+	if (fcntl(fd, F_GETFD) < 0)
+		return -EBADF;		/* as the kernel: a closed fd */
 	if (fake.hook) {
 		ret = fake.hook(req, arg);
 		if (ret)

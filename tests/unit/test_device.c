@@ -650,6 +650,100 @@ START_TEST(context_options_checked)
 }
 END_TEST
 
+/* ---- adopt: the library works on its own duplicate of the fd ---- */
+
+/* A VMM opens the device, adopts it, closes its copy: the library still works. */
+START_TEST(adopt_duplicates_the_fd)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_mapping *m;
+	const struct vfiomap_region *r;
+	uint32_t v = 0x5a5aa5a5;
+	int vmm = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
+
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, NULL, &dev), 0);
+	ck_assert_int_ne(vfiomap_device_fd(dev), vmm);
+	ck_assert_int_ne(fcntl(vfiomap_device_fd(dev), F_GETFD) & FD_CLOEXEC, 0);
+	close(vmm);
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
+	ck_assert_int_eq(vfiomap_map_region(dev, 2, 0, &m), 0);
+	ck_assert_int_eq(vfiomap_region_write(dev, 2, 0x100, &v, 4), 4);
+	ck_assert_uint_eq(((volatile uint32_t *)vfiomap_mapping_addr(m))[0x40], v);
+	vfiomap_device_close(dev);
+
+	/* the reverse: the library closes, the VMM's fd still works */
+	vmm = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, NULL, &dev), 0);
+	vfiomap_device_close(dev);
+	ck_assert_int_ge(fcntl(vmm, F_GETFD), 0);
+	v = 0;
+	ck_assert_int_eq(pread(vmm, &v, 4, (2LL << FAKE_REGION_SHIFT) + 0x100), 4);
+	ck_assert_uint_eq(v, 0x5a5aa5a5);
+	close(vmm);
+}
+END_TEST
+
+/* The 0.1 call: without OWN_FD a duplicate too; with it the fd is handed over. */
+START_TEST(adopt_old_interface)
+{
+	struct vfiomap_device *dev = NULL;
+	int vmm = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
+
+	ck_assert_int_eq(vfiomap_device_adopt(vmm, 0, &dev), 0);
+	ck_assert_int_ne(vfiomap_device_fd(dev), vmm);
+	vfiomap_device_close(dev);
+	ck_assert_int_ge(fcntl(vmm, F_GETFD), 0);
+	ck_assert_int_eq(vfiomap_device_adopt(vmm, VFIOMAP_ADOPT_OWN_FD, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_fd(dev), vmm);
+	vfiomap_device_close(dev);
+	ck_assert_int_lt(fcntl(vmm, F_GETFD), 0);	/* closed with the device */
+	ck_assert_int_eq(vfiomap_device_adopt(vmm, 0, &dev), -EBADF);
+	ck_assert_ptr_null(dev);
+}
+END_TEST
+
+START_TEST(adopt_options)
+{
+	struct vfiomap_adopt_opts o = { .size = sizeof(o) };
+	struct vfiomap_device *dev = NULL;
+	int vmm = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0), fds;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fds = nr_open_fds();
+	/* its own flag namespace: VFIOMAP_ADOPT_OWN_FD is not one of them */
+	o.flags = VFIOMAP_ADOPT_OWN_FD;
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
+	o.flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK;	/* needs the address */
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
+	o.sysfs_root = tree.sysfs;
+	o.bdf = "0000:00:05.0";				/* not in sysfs */
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -ENODEV);
+	o.bdf = "00:04";
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
+	ck_assert_int_eq(nr_open_fds(), fds);		/* failures leak nothing */
+	o.bdf = "00:04.0";
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), 0);
+	ck_assert_str_eq(vfiomap_device_bdf(dev), "0000:00:04.0");
+	ck_assert_uint_eq(dev->flags, VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+	vfiomap_device_close(dev);
+	/* an address whose IDs are not the fd's device */
+	fake_tree_add(&tree, "0000:00:06.0", "9", NULL);
+	{
+		char p[512];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/bus/pci/devices/0000:00:06.0/device", tree.sysfs);
+		f = fopen(p, "w");
+		fputs("0x11e8\n", f);
+		fclose(f);
+	}
+	o.bdf = "0000:00:06.0";
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
+	ck_assert_msg(strstr(vfiomap_strerror(), "wrong address"), "%s", vfiomap_strerror());
+	close(vmm);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device");
@@ -676,6 +770,9 @@ int main(void)
 	tcase_add_test(tc, iommufd_shared_ioas);
 	tcase_add_test(tc, vf_token_group_and_cdev);
 	tcase_add_test(tc, context_options_checked);
+	tcase_add_test(tc, adopt_duplicates_the_fd);
+	tcase_add_test(tc, adopt_old_interface);
+	tcase_add_test(tc, adopt_options);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
