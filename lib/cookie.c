@@ -45,33 +45,26 @@ static const char *stock_msg =
 	"the kernel has no mmap-cookie uAPI (VFIO_DEVICE_FEATURE_MMAP_COOKIE): "
 	"a stock kernel; apply libvfiomap's kernel-patches for write-combining";
 
-VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
-					 uint32_t region, uint64_t offset,
-					 uint64_t size, uint32_t attrs,
-					 uint64_t *cookie)
-{
-	return vfm__cookie_create(dev, region, offset, size, attrs, cookie, NULL);
-}
-
 /*
- * vfiomap_cookie_create(); *@no_uapi (if given) tells whether an
- * -EOPNOTSUPP means "the kernel has no cookie uAPI" rather than "these
- * attributes are refused for this range".
+ * A reference of the cookie for [offset, offset + size) of @region with
+ * @attrs: the kernel (series v2) returns the live cookie of an identical
+ * request with one more reference, or a new one.
  */
-int vfm__cookie_create(struct vfiomap_device *dev, uint32_t region, uint64_t offset,
-		       uint64_t size, uint32_t attrs, uint64_t *cookie, bool *no_uapi)
+int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset,
+		    uint64_t size, uint32_t attrs, enum vfm_cookie_kind kind,
+		    struct vfiomap_cookie **out, bool *no_uapi)
 {
 	struct vfio_device_feature_mmap_cookie mc = {
 		.region_index = region, .attrs = attrs,
 		.region_offset = offset, .size = size,
 	};
-	struct vfm_cookie_node *node;
+	struct vfiomap_cookie *node;
 	int ret;
 
 	if (no_uapi)
 		*no_uapi = false;
-	if (!vfm__device_valid(dev) || !cookie)
-		return vfm__err(-EINVAL, "vfiomap_cookie_create: NULL argument");
+	if (!vfm__device_valid(dev) || !out)
+		return vfm__err(-EINVAL, "creating a cookie: NULL argument");
 	if (attrs & ~VFIOMAP_ATTR_ALL)
 		return vfm__err(-EINVAL, "unknown cookie attributes 0x%x", attrs);
 	if (!size)
@@ -112,29 +105,56 @@ int vfm__cookie_create(struct vfiomap_device *dev, uint32_t region, uint64_t off
 				   region, (unsigned long long)offset,
 				   (unsigned long long)size, attrs, strerror(-ret));
 	}
+	node->dev = dev;
 	node->cookie = mc.cookie;
 	node->region = region;
 	node->attrs = attrs;
 	node->offset = offset;
 	node->size = size;
+	node->kind = kind;
 	vfm__dev_lock(dev);
 	node->next = dev->cookies;
 	dev->cookies = node;
 	vfm__dev_unlock(dev);
-	*cookie = mc.cookie;
+	*out = node;
 	vfm__debug("cookie 0x%llx for region %u 0x%llx+0x%llx attrs 0x%x",
 		      (unsigned long long)mc.cookie, region,
 		      (unsigned long long)offset, (unsigned long long)size, attrs);
 	return 0;
 }
 
+VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
+					 uint32_t region, uint64_t offset,
+					 uint64_t size, uint32_t attrs,
+					 uint64_t *cookie)
+{
+	struct vfiomap_cookie *c;
+	int ret;
+
+	if (!cookie)
+		return vfm__err(-EINVAL, "vfiomap_cookie_create: NULL argument");
+	ret = vfm__cookie_new(dev, region, offset, size, attrs, VFM_COOKIE_RAW, &c, NULL);
+	if (!ret)
+		*cookie = c->cookie;
+	return ret;
+}
+
+VFIOMAP_EXPORT int vfiomap_cookie_get(struct vfiomap_device *dev, uint32_t region,
+				      uint64_t offset, uint64_t size, uint32_t attrs,
+				      struct vfiomap_cookie **out)
+{
+	if (out)
+		*out = NULL;
+	return vfm__cookie_new(dev, region, offset, size, attrs, VFM_COOKIE_HANDLE, out, NULL);
+}
+
 int vfm__cookie_find(struct vfiomap_device *dev, uint64_t cookie,
-		     struct vfm_cookie_node *out)
+		     struct vfiomap_cookie *out)
 {
 	int ret = -ENOENT;
 
 	vfm__dev_lock(dev);
-	for (struct vfm_cookie_node *n = dev->cookies; n; n = n->next) {
+	for (struct vfiomap_cookie *n = dev->cookies; n; n = n->next) {
 		if (n->cookie == cookie) {
 			*out = *n;
 			out->next = NULL;
@@ -146,29 +166,117 @@ int vfm__cookie_find(struct vfiomap_device *dev, uint64_t cookie,
 	return ret;
 }
 
-VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t cookie)
+/* SET: the kernel drops one reference of @cookie. */
+static int drop_ref(struct vfiomap_device *dev, uint64_t cookie)
 {
 	struct vfio_device_feature_mmap_cookie mc = { .cookie = cookie };
-	struct vfm_cookie_node **pp, *n = NULL;
+	int ret = feature(dev, VFIO_DEVICE_FEATURE_SET, &mc);
+
+	if (ret == -ENOTTY)
+		return vfm__err(-EOPNOTSUPP, "%s", stock_msg);
+	if (ret)
+		return vfm__err(ret, "destroying cookie 0x%llx: %s",
+				   (unsigned long long)cookie, strerror(-ret));
+	return 0;
+}
+
+int vfm__cookie_drop(struct vfiomap_cookie *c)
+{
+	struct vfiomap_device *dev = c->dev;
+	int ret;
+
+	vfm__dev_lock(dev);
+	for (struct vfiomap_cookie **pp = &dev->cookies; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	vfm__dev_unlock(dev);
+	ret = drop_ref(dev, c->cookie);
+	free(c);
+	return ret;
+}
+
+VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t cookie)
+{
+	struct vfiomap_cookie **pp, *n = NULL;
 	int ret;
 
 	if (!vfm__device_valid(dev))
 		return vfm__err(-EINVAL, "vfiomap_cookie_destroy: device is NULL");
-	ret = feature(dev, VFIO_DEVICE_FEATURE_SET, &mc);
+	/* one reference this device took by value: never another device's */
 	vfm__dev_lock(dev);
 	for (pp = &dev->cookies; *pp; pp = &(*pp)->next) {
-		if ((*pp)->cookie == cookie) {
+		if ((*pp)->cookie == cookie && (*pp)->kind == VFM_COOKIE_RAW) {
 			n = *pp;
 			*pp = n->next;
 			break;
 		}
 	}
 	vfm__dev_unlock(dev);
+	if (!n)
+		return vfm__err(-ENOENT,
+				"cookie 0x%llx was not created by vfiomap_cookie_create() on this device (a cookie value means something only with its device: another device's cookie may have the same value)",
+				(unsigned long long)cookie);
+	ret = drop_ref(dev, cookie);
 	free(n);
+	return ret;
+}
+
+VFIOMAP_EXPORT int vfiomap_cookie_put(struct vfiomap_cookie *c)
+{
+	if (!c)
+		return 0;
+	if (c->kind != VFM_COOKIE_HANDLE)
+		return vfm__err(-EINVAL, "vfiomap_cookie_put: not a handle from vfiomap_cookie_get()");
+	return vfm__cookie_drop(c);
+}
+
+VFIOMAP_EXPORT uint64_t vfiomap_cookie_offset(const struct vfiomap_cookie *c)
+{
+	return c ? c->cookie : 0;
+}
+
+VFIOMAP_EXPORT struct vfiomap_device *vfiomap_cookie_device(const struct vfiomap_cookie *c)
+{
+	return c ? c->dev : NULL;
+}
+
+VFIOMAP_EXPORT int vfiomap_cookie_info(const struct vfiomap_cookie *c,
+				       struct vfiomap_cookie_info *info)
+{
+	if (!c || !info)
+		return vfm__err(-EINVAL, "vfiomap_cookie_info: NULL argument");
+	info->region = c->region;
+	info->attrs = c->attrs;
+	info->offset = c->offset;
+	info->size = c->size;
+	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_cookie_query(struct vfiomap_device *dev, uint64_t cookie,
+					struct vfiomap_cookie_info *info)
+{
+	struct vfio_device_feature_mmap_cookie mc = {
+		.flags = VFIO_MMAP_COOKIE_FLAG_QUERY, .cookie = cookie,
+	};
+	int ret;
+
+	if (!vfm__device_valid(dev) || !info)
+		return vfm__err(-EINVAL, "vfiomap_cookie_query: NULL argument");
+	ret = feature(dev, VFIO_DEVICE_FEATURE_GET, &mc);
 	if (ret == -ENOTTY)
 		return vfm__err(-EOPNOTSUPP, "%s", stock_msg);
+	if (ret == -ENOENT)
+		return vfm__err(-ENOENT, "no live cookie 0x%llx on this device",
+				(unsigned long long)cookie);
 	if (ret)
-		return vfm__err(ret, "destroying cookie 0x%llx: %s",
-				   (unsigned long long)cookie, strerror(-ret));
+		return vfm__err(ret, "querying cookie 0x%llx: %s%s", (unsigned long long)cookie,
+				strerror(-ret),
+				ret == -EINVAL ? " (a kernel of series v1 has no QUERY)" : "");
+	info->region = mc.region_index;
+	info->attrs = (uint32_t)mc.attrs;
+	info->offset = mc.region_offset;
+	info->size = mc.size;
 	return 0;
 }

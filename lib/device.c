@@ -411,15 +411,8 @@ VFIOMAP_EXPORT void vfiomap_device_close(struct vfiomap_device *dev)
 		return;
 	while (dev->mappings)
 		vfiomap_unmap(dev->mappings);
-	while (dev->cookies) {
-		struct vfm_cookie_node *c = dev->cookies;
-
-		vfiomap_cookie_destroy(dev, c->cookie);
-		if (dev->cookies == c) {	/* destroy failed: drop it */
-			dev->cookies = c->next;
-			free(c);
-		}
-	}
+	while (dev->cookies)		/* unlinks and frees, even on failure */
+		vfm__cookie_drop(dev->cookies);
 	device_free(dev);
 }
 

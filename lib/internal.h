@@ -110,18 +110,26 @@ struct vfiomap_mapping {
 	uint32_t index;		/* region */
 	uint64_t offset;	/* in the region */
 	uint32_t attrs;
-	bool owns_cookie;
+	struct vfiomap_cookie *own;	/* the cookie made for the mapping, or NULL */
 	bool sysfs_wc;
 	bool fixed;		/* at the caller's address: unmap leaves PROT_NONE */
 	/* the device's list (under its lock): unlinking needs no search */
 	struct vfiomap_mapping *prev, *next;
 };
 
-struct vfm_cookie_node {
+/* A reference of a kernel cookie that the library took for @dev. */
+enum vfm_cookie_kind {
+	VFM_COOKIE_RAW,		/* vfiomap_cookie_create(): found by value */
+	VFM_COOKIE_HANDLE,	/* vfiomap_cookie_get(): the caller's pointer */
+	VFM_COOKIE_MAPPING,	/* made for one mapping */
+};
+struct vfiomap_cookie {
+	struct vfiomap_device *dev;
 	uint64_t cookie;
 	uint32_t region, attrs;
 	uint64_t offset, size;
-	struct vfm_cookie_node *next;
+	enum vfm_cookie_kind kind;
+	struct vfiomap_cookie *next;
 };
 
 struct vfm_region_slot {
@@ -149,7 +157,7 @@ struct vfiomap_device {
 	/* allocated once, under lock; published with release semantics */
 	struct vfm_region_slot *_Atomic slots;
 	struct vfiomap_mapping *mappings;
-	struct vfm_cookie_node *cookies;
+	struct vfiomap_cookie *cookies;	/* every reference, under lock */
 	/* file offset of the config space (BAR kinds), under lock */
 	bool config_offset_valid;
 	uint64_t config_offset;
@@ -164,11 +172,15 @@ int vfm__copy_opts(void *dst, size_t ours, const void *user, size_t min,
 		   const char *what);
 /* The cookie @cookie of @dev if the library created it (copied), -ENOENT. */
 int vfm__cookie_find(struct vfiomap_device *dev, uint64_t cookie,
-		     struct vfm_cookie_node *out);
+		     struct vfiomap_cookie *out);
 
-/* cookie.c */
-int vfm__cookie_create(struct vfiomap_device *dev, uint32_t region, uint64_t offset,
-		       uint64_t size, uint32_t attrs, uint64_t *cookie, bool *no_uapi);
+/* cookie.c: a reference of a cookie, made for @kind; *@no_uapi (if given)
+ * tells whether -EOPNOTSUPP means "the kernel has no cookie uAPI". */
+int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset,
+		    uint64_t size, uint32_t attrs, enum vfm_cookie_kind kind,
+		    struct vfiomap_cookie **out, bool *no_uapi);
+/* Drop the reference @c (unlinked and freed, whatever the kernel says). */
+int vfm__cookie_drop(struct vfiomap_cookie *c);
 
 /* A cached region, or NULL: never asks the kernel. */
 const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,

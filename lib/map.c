@@ -187,18 +187,24 @@ static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r
 		      struct vfiomap_mapping *m, uint64_t *file_off, bool *fell_back)
 {
 	uint32_t index = r->index;
-	uint64_t cookie;
+	struct vfiomap_cookie *own;
 	int ret;
 
 	*fell_back = false;
 	*file_off = r->offset + offset;
 	if (o->flags & VFIOMAP_MAP_COOKIE) {
-		struct vfm_cookie_node c;
+		struct vfiomap_cookie c;
 
-		if (vfm__cookie_find(dev, o->cookie, &c))
+		if (o->cookie_handle) {
+			if (o->cookie_handle->dev != dev)
+				return vfm__err(-EXDEV,
+						"the cookie handle belongs to another device (cookie values are per device)");
+			c = *o->cookie_handle;
+		} else if (vfm__cookie_find(dev, o->cookie, &c)) {
 			return vfm__err(-ENOENT,
 					"cookie 0x%llx is not one this device created (cookies are per device)",
 					(unsigned long long)o->cookie);
+		}
 		if (c.region != index || offset < c.offset ||
 		    offset + size > c.offset + c.size)
 			return vfm__err(-ERANGE,
@@ -222,7 +228,8 @@ static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r
 	/* with a fallback, a stock kernel's refusal is not an error */
 	if (may_fall_back)
 		vfm__attempt_begin();
-	ret = vfm__cookie_create(dev, index, offset, size, o->attrs, &cookie, &no_uapi);
+	ret = vfm__cookie_new(dev, index, offset, size, o->attrs, VFM_COOKIE_MAPPING, &own,
+			      &no_uapi);
 	if (may_fall_back)
 		vfm__attempt_end();
 	/* only for a kernel without the uAPI: never map WC over a refusal */
@@ -236,10 +243,10 @@ static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r
 		vfm__err_report(ret);
 	if (ret)
 		return ret;
-	m->cookie = cookie;
-	m->owns_cookie = true;
+	m->cookie = own->cookie;
+	m->own = own;
 	m->attrs = o->attrs;
-	*file_off = cookie;
+	*file_off = own->cookie;
 	return 0;
 }
 
@@ -260,6 +267,9 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 		return vfm__err(-EINVAL, "unknown attributes 0x%x", o->attrs);
 	if ((o->flags & VFIOMAP_MAP_COOKIE) && o->attrs)
 		return vfm__err(-EINVAL, "VFIOMAP_MAP_COOKIE takes the cookie's attributes: attrs must be 0");
+	if (o->cookie_handle && (!(o->flags & VFIOMAP_MAP_COOKIE) || o->cookie))
+		return vfm__err(-EINVAL,
+				"cookie_handle needs VFIOMAP_MAP_COOKIE and a zero cookie value");
 	if (o->prot & ~(PROT_READ | PROT_WRITE))
 		return vfm__err(-EINVAL, "prot 0x%x: only PROT_READ and PROT_WRITE", o->prot);
 	if (fixed && (!o->addr || !vfm__is_page_aligned((uintptr_t)o->addr)))
@@ -345,8 +355,8 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 	*out = m;
 	return 0;
 fail:
-	if (m->owns_cookie)
-		vfiomap_cookie_destroy(dev, m->cookie);
+	if (m->own)
+		vfm__cookie_drop(m->own);
 	free(m);
 	return ret;
 }
@@ -435,8 +445,8 @@ VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 	} else if (munmap(m->span, m->span_len)) {
 		ret = vfm__err(-errno, "munmap: %s", strerror(errno));
 	}
-	if (m->owns_cookie) {
-		int r = vfiomap_cookie_destroy(dev, m->cookie);
+	if (m->own) {
+		int r = vfm__cookie_drop(m->own);
 
 		if (r && !ret)
 			ret = r;

@@ -15,11 +15,12 @@ extern "C" {
 
 struct vfiomap_device;
 struct vfiomap_mapping;
+struct vfiomap_cookie;
 
 /* struct vfiomap_map_opts.flags */
 /* At opts->addr (page aligned), replacing what is there: a reservation. */
 #define VFIOMAP_MAP_FIXED	(1u << 0)
-/* Map opts->cookie, an existing cookie this device created. */
+/* Map an existing cookie: opts->cookie_handle, or opts->cookie (raw value). */
 #define VFIOMAP_MAP_COOKIE	(1u << 1)
 /* madvise(MADV_DONTFORK): a fork() child does not inherit the mapping. */
 #define VFIOMAP_MAP_DONTFORK	(1u << 2)
@@ -35,8 +36,13 @@ struct vfiomap_mapping;
  * @prot: PROT_READ and/or PROT_WRITE; 0 takes what the region allows
  *	(its READ/WRITE flags)
  * @addr: with VFIOMAP_MAP_FIXED, where the mapping goes (page aligned)
- * @cookie: with VFIOMAP_MAP_COOKIE, the cookie to map (not destroyed by
+ * @cookie: with VFIOMAP_MAP_COOKIE and no @cookie_handle, the raw cookie
+ *	value to map: one this device created (not destroyed by
  *	vfiomap_unmap())
+ * @cookie_handle: with VFIOMAP_MAP_COOKIE, the cookie to map, from
+ *	vfiomap_cookie_get() on the same device (checked: -EXDEV otherwise);
+ *	@cookie must then be 0.  The handle must outlive the mapping's use
+ *	by the caller only: the kernel keeps mapped pages valid.
  */
 struct vfiomap_map_opts {
 	size_t size;
@@ -45,6 +51,7 @@ struct vfiomap_map_opts {
 	int prot;
 	void *addr;
 	uint64_t cookie;
+	const struct vfiomap_cookie *cookie_handle;
 };
 
 /**
@@ -69,11 +76,15 @@ struct vfiomap_map_opts {
  * an existing cookie of @dev: [@offset, +size) must lie in the cookie's
  * range; a cookie of another device is refused.
  *
+ * Write-combining (@opts->attrs) goes through the first backend that
+ * serves it: the kernel's mmap cookies, then (opt-in, kernels without
+ * the cookie uAPI) sysfs resourceN_wc, verified against the PAT.
+ *
  * Return: 0; -EINVAL (bad arguments, options or flags, not mmappable,
  * not inside one area), -ERANGE/-EOVERFLOW (outside the region or the
  * cookie), -EACCES (@opts->prot beyond the region's), -ENOENT (not a
- * cookie of this device), -ENOMEM, or what vfiomap_cookie_create() or
- * mmap(2) return.
+ * cookie of this device), -EXDEV (@opts->cookie_handle belongs to another
+ * device), -ENOMEM, or what vfiomap_cookie_create() or mmap(2) return.
  */
 int vfiomap_map(struct vfiomap_device *dev, uint32_t index, uint64_t offset,
 		uint64_t size, const struct vfiomap_map_opts *opts,

@@ -142,6 +142,24 @@ static int cookie_feature(struct feature_buf *f)
 		return -ENOTTY;
 	if (f->hdr.flags & VFIO_DEVICE_FEATURE_PROBE)
 		return 0;
+	if (mc->flags & ~VFIO_MMAP_COOKIE_FLAG_QUERY)
+		return -EINVAL;
+	if (mc->flags & VFIO_MMAP_COOKIE_FLAG_QUERY) {
+		if (!(f->hdr.flags & VFIO_DEVICE_FEATURE_GET))
+			return -EINVAL;
+		for (unsigned int i = 0; i < fake.nr_cookies; i++) {
+			struct fake_cookie *c = &fake.cookies[i];
+
+			if (c->cookie == mc->cookie) {
+				mc->region_index = c->region;
+				mc->attrs = c->attrs;
+				mc->region_offset = c->offset;
+				mc->size = c->size;
+				return 0;
+			}
+		}
+		return -ENOENT;
+	}
 	if (f->hdr.flags & VFIO_DEVICE_FEATURE_GET) {
 		struct fake_region *r;
 
@@ -157,17 +175,29 @@ static int cookie_feature(struct feature_buf *f)
 			return -EOPNOTSUPP;	/* only BAR2 is prefetchable */
 		if (fake.cookie_err)
 			return -fake.cookie_err;
+		for (unsigned int i = 0; i < fake.nr_cookies; i++) {
+			struct fake_cookie *c = &fake.cookies[i];
+
+			if (c->region == mc->region_index && c->attrs == mc->attrs &&
+			    c->offset == mc->region_offset && c->size == mc->size) {
+				c->refs++;		/* de-duplicated */
+				mc->cookie = c->cookie;
+				return 0;
+			}
+		}
 		if (fake.nr_cookies == FAKE_MAX_COOKIES)
 			return -ENOSPC;
 		mc->cookie = FAKE_COOKIE_BASE + (fake.next_cookie++ << 30);
 		fake.cookies[fake.nr_cookies++] = (struct fake_cookie){
 			.cookie = mc->cookie, .region = mc->region_index,
-			.attrs = mc->attrs, .offset = mc->region_offset, .size = mc->size };
+			.attrs = mc->attrs, .offset = mc->region_offset, .size = mc->size,
+			.refs = 1 };
 		return 0;
 	}
 	for (unsigned int i = 0; i < fake.nr_cookies; i++) {
 		if (fake.cookies[i].cookie == mc->cookie) {
-			fake.cookies[i] = fake.cookies[--fake.nr_cookies];
+			if (!--fake.cookies[i].refs)
+				fake.cookies[i] = fake.cookies[--fake.nr_cookies];
 			return 0;
 		}
 	}

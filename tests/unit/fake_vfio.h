@@ -35,6 +35,7 @@ struct fake_cookie {
 	uint64_t cookie;
 	uint32_t region, attrs;
 	uint64_t offset, size;
+	unsigned int refs;	/* identical requests share a cookie (series v2) */
 };
 
 /* An open VFIO/iommufd node of the fake (its id is the file offset). */

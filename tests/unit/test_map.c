@@ -486,6 +486,113 @@ START_TEST(map_dontfork)
 }
 END_TEST
 
+/*
+ * Two devices whose cookies have the same value (here: one fake kernel
+ * de-duplicating, as two real devices both start at 0x1000000000000):
+ * a handle is checked against its device, a raw value is dropped only by
+ * the device that created it, without asking the kernel.
+ */
+START_TEST(cookie_handles_are_per_device)
+{
+	struct vfiomap_device *a = fake_adopt(), *b = fake_adopt();
+	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_COOKIE };
+	struct vfiomap_cookie *ha, *hb;
+	struct vfiomap_cookie_info info;
+	struct vfiomap_mapping *m = NULL;
+	unsigned int before;
+	uint64_t raw;
+
+	ck_assert_int_eq(vfiomap_cookie_get(a, 2, 0x10000, 0x2000, VFIOMAP_ATTR_WC, &ha), 0);
+	ck_assert_int_eq(vfiomap_cookie_get(b, 2, 0x10000, 0x2000, VFIOMAP_ATTR_WC, &hb), 0);
+	ck_assert_uint_eq(vfiomap_cookie_offset(ha), vfiomap_cookie_offset(hb));
+	ck_assert_ptr_eq(vfiomap_cookie_device(ha), a);
+	ck_assert_uint_eq(fake.nr_cookies, 1);
+	ck_assert_uint_eq(fake.cookies[0].refs, 2);
+	ck_assert_int_eq(vfiomap_cookie_info(ha, &info), 0);
+	ck_assert_uint_eq(info.region, 2);
+	ck_assert_uint_eq(info.offset, 0x10000);
+	ck_assert_uint_eq(info.size, 0x2000);
+	ck_assert_uint_eq(info.attrs, VFIOMAP_ATTR_WC);
+	/* a's handle on b: refused */
+	o.cookie_handle = ha;
+	ck_assert_int_eq(vfiomap_map(b, 2, 0x10000, 0x1000, &o, &m), -EXDEV);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(vfiomap_map(a, 2, 0x11000, 0x1000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_cookie(m), vfiomap_cookie_offset(ha));
+	ck_assert_uint_eq(vfiomap_mapping_attrs(m), VFIOMAP_ATTR_WC);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_uint_eq(fake.cookies[0].refs, 2);	/* mapping a handle takes none */
+	o.cookie = 1;					/* handle and value: ambiguous */
+	ck_assert_int_eq(vfiomap_map(a, 2, 0x10000, 0x1000, &o, &m), -EINVAL);
+	/* raw values: only the creating device drops its reference */
+	ck_assert_int_eq(vfiomap_cookie_create(a, 2, 0x40000, 0x1000, 0, &raw), 0);
+	before = fake.nr_ioctls;
+	ck_assert_int_eq(vfiomap_cookie_destroy(b, raw), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "another device"));
+	/* nor a handle's reference by its value */
+	ck_assert_int_eq(vfiomap_cookie_destroy(a, vfiomap_cookie_offset(ha)), -ENOENT);
+	ck_assert_uint_eq(fake.nr_ioctls, before);	/* the kernel was not asked */
+	ck_assert_uint_eq(fake.nr_cookies, 2);
+	ck_assert_int_eq(vfiomap_cookie_destroy(a, raw), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 1);
+	ck_assert_int_eq(vfiomap_cookie_put(hb), 0);
+	ck_assert_uint_eq(fake.cookies[0].refs, 1);
+	ck_assert_int_eq(vfiomap_cookie_put(ha), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 0);
+	ck_assert_int_eq(vfiomap_cookie_put(NULL), 0);
+	/* a handle left at close is dropped with the device */
+	ck_assert_int_eq(vfiomap_cookie_get(b, 2, 0, 0x1000, 0, &hb), 0);
+	vfiomap_device_close(b);
+	ck_assert_uint_eq(fake.nr_cookies, 0);
+	vfiomap_device_close(a);
+}
+END_TEST
+
+/* Doorbell pages: identical WC mappings share one cookie, one reference each. */
+START_TEST(identical_mappings_share_a_cookie)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m1, *m2;
+
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x3000, 0x1000, VFIOMAP_ATTR_WC, 0, &m1), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x3000, 0x1000, VFIOMAP_ATTR_WC, 0, &m2), 0);
+	ck_assert_uint_eq(vfiomap_mapping_cookie(m1), vfiomap_mapping_cookie(m2));
+	ck_assert_uint_eq(fake.nr_cookies, 1);
+	ck_assert_uint_eq(fake.cookies[0].refs, 2);
+	ck_assert_int_eq(vfiomap_unmap(m1), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 1);		/* m2 still holds it */
+	((volatile uint8_t *)vfiomap_mapping_addr(m2))[0] = 1;
+	ck_assert_int_eq(vfiomap_unmap(m2), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* QUERY: what a cookie value maps, for a device whose cookies someone else made. */
+START_TEST(cookie_query)
+{
+	struct vfiomap_device *vmm = fake_adopt(), *dev = fake_adopt();
+	struct vfiomap_cookie_info info;
+	uint64_t c;
+
+	ck_assert_int_eq(vfiomap_cookie_create(vmm, 2, 0x8000, 0x4000, VFIOMAP_ATTR_WC, &c), 0);
+	memset(&info, 0xff, sizeof(info));
+	ck_assert_int_eq(vfiomap_cookie_query(dev, c, &info), 0);
+	ck_assert_uint_eq(info.region, 2);
+	ck_assert_uint_eq(info.offset, 0x8000);
+	ck_assert_uint_eq(info.size, 0x4000);
+	ck_assert_uint_eq(info.attrs, VFIOMAP_ATTR_WC);
+	ck_assert_int_eq(vfiomap_cookie_query(dev, c + 0x1000, &info), -ENOENT);
+	ck_assert_int_eq(vfiomap_cookie_query(dev, c, NULL), -EINVAL);
+	fake.cookie_uapi = false;
+	ck_assert_int_eq(vfiomap_cookie_query(dev, c, &info), -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "no mmap-cookie uAPI"));
+	fake.cookie_uapi = true;
+	vfiomap_device_close(dev);
+	vfiomap_device_close(vmm);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("map");
@@ -508,6 +615,9 @@ int main(void)
 	tcase_add_test(tc, map_opts_size);
 	tcase_add_test(tc, mapping_getters);
 	tcase_add_test(tc, map_an_existing_cookie);
+	tcase_add_test(tc, cookie_handles_are_per_device);
+	tcase_add_test(tc, identical_mappings_share_a_cookie);
+	tcase_add_test(tc, cookie_query);
 	tcase_add_test(tc, map_dontfork);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
