@@ -150,47 +150,225 @@ static int map_sparse(struct vfiomap_device *dev, const struct vfiomap_region *r
 	return 0;
 }
 
-static int map_sysfs_wc(struct vfiomap_device *dev, uint32_t index, uint64_t offset,
-			uint64_t size, int prot, const struct vfiomap_map_opts *o,
-			uint8_t **base)
-{
-	char path[512];
-	int fd, ret;
+/*
+ * Attribute backends.  A mapping with attributes goes through the first
+ * backend in backends[] that serves it: the kernel's mmap cookies, then
+ * (opt-in, only on a kernel without the cookie uAPI) sysfs resourceN_wc.
+ * A future backend (upstream's dma-buf with memory attributes, say) is one
+ * more entry.
+ */
+struct attr_req {
+	struct vfiomap_device *dev;
+	const struct vfiomap_region *r;
+	uint64_t offset, size;
+	uint32_t attrs;
+	struct vfiomap_mapping *m;
+	int fd;			/* what to mmap */
+	uint64_t file_off;	/* where in it */
+	bool next_allowed;	/* a later backend may serve what this one cannot */
+};
 
-	if (index > VFIOMAP_REGION_BAR5 || !dev->bdf[0])
-		return vfm__err(-EOPNOTSUPP,
-				"sysfs write-combining fallback needs a PCI BAR of a device opened by address");
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource%u_wc",
-		 dev->sysfs_root, dev->bdf, index);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return vfm__err(errno == ENOENT ? -EOPNOTSUPP : -errno,
-				"sysfs write-combining fallback: cannot open %s: %s",
-				path, strerror(errno));
-	ret = place(o, size, offset, base);
-	if (!ret) {
-		ret = map_into(*base, size, prot, fd, offset);
-		if (ret) {
-			release(*base, size, o->flags & VFIOMAP_MAP_FIXED);
-			ret = vfm__err(ret, "mmap of %s: %s", path, strerror(-ret));
-		}
-	}
-	close(fd);
-	if (!ret)
-		vfm__debug("%s mapped through sysfs %s (no VFIO zap on reset)", dev->bdf, path);
-	return ret;
-}
+/* source(): "not here, try the next backend" */
+#define VFM_BACKEND_NEXT 1
 
-/* The cookie to map, and where in the file: created, existing, or none. */
-static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r,
-		      uint64_t offset, uint64_t size, const struct vfiomap_map_opts *o,
-		      struct vfiomap_mapping *m, uint64_t *file_off, bool *fell_back)
+struct vfm_backend {
+	const char *name;
+	/* Take the request: 0 and rq->fd/file_off set, VFM_BACKEND_NEXT, or -errno */
+	int (*source)(struct attr_req *rq);
+	/* After the mmap at @addr: is it what was asked?  NULL: nothing to check */
+	int (*verify)(struct attr_req *rq, void *addr);
+	/* Undo source() (the mapping failed); NULL: nothing to undo */
+	void (*undo)(struct attr_req *rq);
+};
+
+static int cookie_source(struct attr_req *rq)
 {
-	uint32_t index = r->index;
+	struct vfiomap_device *dev = rq->dev;
 	struct vfiomap_cookie *own;
+	bool no_uapi;
 	int ret;
 
-	*fell_back = false;
+	/* with a fallback, a stock kernel's refusal is not an error */
+	if (rq->next_allowed)
+		vfm__attempt_begin();
+	ret = vfm__cookie_new(dev, rq->r->index, rq->offset, rq->size, rq->attrs,
+			      VFM_COOKIE_MAPPING, &own, &no_uapi);
+	if (rq->next_allowed)
+		vfm__attempt_end();
+	/* only for a kernel without the uAPI: never map WC over a refusal */
+	if (ret && rq->next_allowed && no_uapi) {
+		vfm__info("%s: no mmap-cookie uAPI, trying sysfs resource%u_wc",
+			  dev->bdf, rq->r->index);
+		return VFM_BACKEND_NEXT;
+	}
+	if (ret && rq->next_allowed)
+		vfm__err_report(ret);
+	if (ret)
+		return ret;
+	rq->m->cookie = own->cookie;
+	rq->m->own = own;
+	rq->m->attrs = rq->attrs;
+	rq->fd = dev->fd;
+	rq->file_off = own->cookie;
+	return 0;
+}
+
+static void cookie_undo(struct attr_req *rq)
+{
+	if (rq->m->own)
+		vfm__cookie_drop(rq->m->own);
+	rq->m->own = NULL;
+	rq->m->cookie = 0;
+}
+
+static const char *order_msg =
+	"on a kernel without the cookie uAPI, vfio-pci maps the BAR uncached (UC-) as soon as it "
+	"sets the BAR up, and x86 PAT keeps one memory type per page, so a later resourceN_wc "
+	"mapping silently comes out UC- (in the other order, vfio-pci's own mapping would turn WC)";
+
+/*
+ * The PAT's word on [lo, hi): 0 if every entry there is write-combining
+ * (and there is one), else -EOPNOTSUPP with a message.
+ */
+static int sysfs_wc_verify(struct attr_req *rq, void *addr)
+{
+	struct vfiomap_device *dev = rq->dev;
+	uint64_t start, end, flags, lo, hi;
+	char path[512], line[256], bad[64] = "";
+	bool wc = false;
+	FILE *f;
+
+	(void)addr;
+	if (vfm__sysfs_resource(dev->sysfs_root, dev->bdf, rq->r->index, &start, &end, &flags) ||
+	    !start)
+		return vfm__err(-EOPNOTSUPP,
+				"sysfs write-combining fallback: no physical address for BAR %u of %s, cannot check its memory type; refused",
+				rq->r->index, dev->bdf);
+	lo = start + rq->offset;
+	hi = lo + rq->size;
+	snprintf(path, sizeof(path), "%s/kernel/debug/x86/pat_memtype_list", dev->sysfs_root);
+	f = fopen(path, "re");
+	if (!f)
+		return vfm__err(-EOPNOTSUPP,
+				"sysfs write-combining fallback refused: cannot read %s (%s; mount debugfs, run as root) to check the memory type: %s",
+				path, strerror(errno), order_msg);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e;
+		char type[64];
+
+		if (sscanf(line, "PAT: [mem 0x%llx-0x%llx] %63s", &s, &e, type) != 3)
+			continue;
+		if (s >= hi || e <= lo)
+			continue;
+		if (!strcmp(type, "write-combining"))
+			wc = true;
+		else
+			snprintf(bad, sizeof(bad), "%s", type);
+	}
+	fclose(f);
+	if (bad[0])
+		return vfm__err(-EOPNOTSUPP,
+				"sysfs resource%u_wc of %s came out %s, not write-combining (PAT): %s; refused",
+				rq->r->index, dev->bdf, bad, order_msg);
+	if (!wc)
+		return vfm__err(-EOPNOTSUPP,
+				"sysfs resource%u_wc of %s: no write-combining PAT entry for 0x%llx-0x%llx; refused",
+				rq->r->index, dev->bdf, (unsigned long long)lo,
+				(unsigned long long)hi);
+	return 0;
+}
+
+static int sysfs_wc_source(struct attr_req *rq)
+{
+	struct vfiomap_device *dev = rq->dev;
+	uint32_t index = rq->r->index;
+	char path[512];
+
+	if (rq->attrs != VFIOMAP_ATTR_WC)
+		return vfm__err(-EOPNOTSUPP,
+				"the sysfs fallback serves write-combining only, not attrs 0x%x",
+				rq->attrs);
+	if (index > VFIOMAP_REGION_BAR5 || !dev->bdf[0])
+		return vfm__err(-EOPNOTSUPP,
+				"sysfs write-combining fallback needs a PCI BAR of a device with a known address");
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource%u_wc",
+		 dev->sysfs_root, dev->bdf, index);
+	rq->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (rq->fd < 0)
+		return vfm__err(errno == ENOENT ? -EOPNOTSUPP : -errno,
+				"sysfs write-combining fallback: cannot open %s: %s%s",
+				path, strerror(errno),
+				errno == EPERM ? " (kernel lockdown, e.g. Secure Boot, blocks it)" : "");
+	rq->file_off = rq->offset;
+	rq->m->sysfs_wc = true;
+	rq->m->attrs = rq->attrs;
+	vfm__debug("%s mapping sysfs %s (no VFIO zap on reset)", dev->bdf, path);
+	return 0;
+}
+
+static const struct vfm_backend cookie_backend = {
+	.name = "mmap cookie", .source = cookie_source, .undo = cookie_undo,
+};
+static const struct vfm_backend sysfs_wc_backend = {
+	.name = "sysfs resourceN_wc", .source = sysfs_wc_source, .verify = sysfs_wc_verify,
+};
+static const struct vfm_backend *const backends[] = { &cookie_backend, &sysfs_wc_backend };
+#define NR_BACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+/* Map through the first backend that serves the attributes. */
+static int map_attrs(struct vfiomap_device *dev, const struct vfiomap_region *r,
+		     uint64_t offset, uint64_t size, int prot,
+		     const struct vfiomap_map_opts *o, struct vfiomap_mapping *m,
+		     uint8_t **base)
+{
+	struct attr_req rq = {
+		.dev = dev, .r = r, .offset = offset, .size = size, .attrs = o->attrs,
+		.m = m, .fd = -1,
+	};
+	bool fallback = dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK;
+	int ret = -EOPNOTSUPP;
+
+	for (size_t i = 0; i < NR_BACKENDS; i++) {
+		const struct vfm_backend *b = backends[i];
+
+		/* only the cookie uAPI unless the caller opted in to the fallback */
+		if (b != &cookie_backend && !fallback)
+			break;
+		rq.next_allowed = fallback && i + 1 < NR_BACKENDS;
+		ret = b->source(&rq);
+		if (ret == VFM_BACKEND_NEXT)
+			continue;
+		if (ret)
+			return ret;
+		ret = place(o, size, offset, base);
+		if (!ret) {
+			ret = map_into(*base, size, prot, rq.fd, rq.file_off);
+			if (ret)
+				ret = vfm__err(ret, "mmap of region %u 0x%llx+0x%llx (%s): %s",
+					       r->index, (unsigned long long)offset,
+					       (unsigned long long)size, b->name, strerror(-ret));
+			if (!ret && b->verify)
+				ret = b->verify(&rq, *base);
+			if (ret)
+				release(*base, size, o->flags & VFIOMAP_MAP_FIXED);
+		}
+		if (rq.fd != dev->fd && rq.fd >= 0)
+			close(rq.fd);
+		if (ret && b->undo)
+			b->undo(&rq);
+		return ret;
+	}
+	return vfm__err(ret < 0 ? ret : -EOPNOTSUPP,
+			"no backend maps region %u with attrs 0x%x", r->index, o->attrs);
+}
+
+/* The cookie to map, and where in the file: an existing one, or none. */
+static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r,
+		      uint64_t offset, uint64_t size, const struct vfiomap_map_opts *o,
+		      struct vfiomap_mapping *m, uint64_t *file_off)
+{
+	uint32_t index = r->index;
+
 	*file_off = r->offset + offset;
 	if (o->flags & VFIOMAP_MAP_COOKIE) {
 		struct vfiomap_cookie c;
@@ -216,37 +394,7 @@ static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r
 		m->cookie = c.cookie;
 		m->attrs = c.attrs;
 		*file_off = c.cookie + (offset - c.offset);
-		return 0;
 	}
-	if (!o->attrs)
-		return 0;
-
-	bool may_fall_back = (o->attrs & VFIOMAP_ATTR_WC) &&
-			     (dev->flags & VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
-	bool no_uapi;
-
-	/* with a fallback, a stock kernel's refusal is not an error */
-	if (may_fall_back)
-		vfm__attempt_begin();
-	ret = vfm__cookie_new(dev, index, offset, size, o->attrs, VFM_COOKIE_MAPPING, &own,
-			      &no_uapi);
-	if (may_fall_back)
-		vfm__attempt_end();
-	/* only for a kernel without the uAPI: never map WC over a refusal */
-	if (ret && may_fall_back && no_uapi) {
-		vfm__info("%s: no mmap-cookie uAPI, mapping sysfs resource%u_wc",
-			  dev->bdf, index);
-		*fell_back = true;
-		return 0;
-	}
-	if (ret && may_fall_back)
-		vfm__err_report(ret);
-	if (ret)
-		return ret;
-	m->cookie = own->cookie;
-	m->own = own;
-	m->attrs = o->attrs;
-	*file_off = own->cookie;
 	return 0;
 }
 
@@ -254,7 +402,7 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 		      uint64_t size, const struct vfiomap_map_opts *o, bool one_area,
 		      struct vfiomap_mapping **out)
 {
-	bool fixed = o->flags & VFIOMAP_MAP_FIXED, sparse_layout, fell_back;
+	bool fixed = o->flags & VFIOMAP_MAP_FIXED, sparse_layout;
 	const struct vfiomap_region *r;
 	struct vfiomap_mapping *m;
 	uint64_t span, file_off;
@@ -320,16 +468,14 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 	m->index = index;
 	m->offset = offset;
 	m->fixed = fixed;
-	ret = map_source(dev, r, offset, size, o, m, &file_off, &fell_back);
-	if (ret)
-		goto fail;
-	if (fell_back) {
-		ret = map_sysfs_wc(dev, index, offset, size, prot, o, &base);
+	if (o->attrs) {
+		ret = map_attrs(dev, r, offset, size, prot, o, m, &base);
 		if (ret)
 			goto fail;
-		m->sysfs_wc = true;
-		m->attrs = o->attrs;
 	} else {
+		ret = map_source(dev, r, offset, size, o, m, &file_off);
+		if (ret)
+			goto fail;
 		ret = place(o, size, offset, &base);
 		if (ret)
 			goto fail;

@@ -474,12 +474,32 @@ void fake_tree_add(struct fake_tree *t, const char *bdf, const char *group,
 	put_file(t->root, d, "0x1110\n", 0);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/resource2_wc", bdf);
 	put_file(t->root, d, NULL, 2 << 20);
+	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/resource", bdf);
+	put_file(t->root, d,
+		 "0x00000000fe000000 0x00000000fe003fff 0x0000000000040200\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		 "0x00000000fd000000 0x00000000fd1fffff 0x000000000014220c\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+		 "0x000000000000c000 0x000000000000c0ff 0x0000000000040101\n"
+		 "0x0000000000000000 0x0000000000000000 0x0000000000000000\n", 0);
 	if (cdev) {
 		snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/vfio-dev/%s", bdf, cdev);
 		mkpath(t->root, d);
 		snprintf(d, sizeof(d), "dev/vfio/devices/%s", cdev);
 		put_file(t->root, d, "", 0);
 	}
+}
+
+void fake_tree_pat(struct fake_tree *t, const char *text)
+{
+	char p[512];
+
+	mkpath(t->root, "sys/kernel/debug/x86");
+	snprintf(p, sizeof(p), "%s/sys/kernel/debug/x86/pat_memtype_list", t->root);
+	if (text)
+		put_file(t->root, "sys/kernel/debug/x86/pat_memtype_list", text, 0);
+	else
+		unlink(p);
 }
 
 void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,

@@ -114,6 +114,10 @@ struct fake_tree {
 };
 void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,
 		      bool iommufd);
+/* BAR2 of every tree device (sysfs "resource"): 2 MiB at FAKE_BAR2_PHYS */
+#define FAKE_BAR2_PHYS	0xfd000000ULL
+/* sys/kernel/debug/x86/pat_memtype_list of the tree (NULL: none) */
+void fake_tree_pat(struct fake_tree *t, const char *text);
 /* One more device @bdf in IOMMU group @group (a number), cdev @cdev or NULL. */
 void fake_tree_add(struct fake_tree *t, const char *bdf, const char *group,
 		   const char *cdev);

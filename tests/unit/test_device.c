@@ -139,6 +139,13 @@ START_TEST(auto_open_failure_logs_one_error)
 }
 END_TEST
 
+/* The PAT list of a stock kernel where resource2_wc really came out WC */
+#define PAT_WC "PAT: [mem 0x00000000fe000000-0x00000000fe004000] uncached-minus\n" \
+	       "PAT: [mem 0x00000000fd000000-0x00000000fd001000] write-combining\n"
+/* ... and where vfio-pci's UC- ioremap of the BAR came first */
+#define PAT_UC "PAT: [mem 0x00000000fd000000-0x00000000fd200000] uncached-minus\n" \
+	       "PAT: [mem 0x00000000fd000000-0x00000000fd001000] uncached-minus\n"
+
 /* Stock kernel + sysfs WC fallback: the map works, no ERROR line. */
 START_TEST(wc_fallback_success_logs_no_error)
 {
@@ -147,6 +154,7 @@ START_TEST(wc_fallback_success_logs_no_error)
 	struct vfiomap_open_opts o;
 
 	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_pat(&tree, PAT_WC);
 	o = tree_opts(VFIOMAP_MODE_GROUP, VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
 	fake.cookie_uapi = false;
 	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
@@ -744,6 +752,95 @@ START_TEST(adopt_options)
 }
 END_TEST
 
+static bool resource_wc_mapped(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		found |= strstr(line, "resource2_wc") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Stock vfio-pci mapped the BAR UC- first: the resource2_wc mapping came
+ * out UC- (PAT) and is refused, with the reason, and not left mapped.
+ */
+START_TEST(sysfs_wc_that_came_out_uc_is_refused)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_mapping *m = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_pat(&tree, PAT_UC);
+	o = tree_opts(VFIOMAP_MODE_GROUP, VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+	fake.cookie_uapi = false;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EOPNOTSUPP);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strstr(vfiomap_strerror(), "came out uncached-minus") &&
+		      strstr(vfiomap_strerror(), "one memory type per page"),
+		      "%s", vfiomap_strerror());
+	ck_assert(!resource_wc_mapped());
+	/* WC for another part of the BAR: no PAT entry at all there */
+	fake_tree_pat(&tree, PAT_WC);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x100000, 0x1000, VFIOMAP_ATTR_WC, 0, &m),
+			 -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "no write-combining PAT entry"));
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), 0);
+	ck_assert(resource_wc_mapped());
+	vfiomap_device_close(dev);
+	ck_assert(!resource_wc_mapped());
+}
+END_TEST
+
+/* Without the PAT list the memory type cannot be checked: refused, with why. */
+START_TEST(sysfs_wc_unverifiable_is_refused)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_mapping *m = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	o = tree_opts(VFIOMAP_MODE_GROUP, VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
+	fake.cookie_uapi = false;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EOPNOTSUPP);
+	ck_assert_msg(strstr(vfiomap_strerror(), "pat_memtype_list") &&
+		      strstr(vfiomap_strerror(), "silently comes out UC-"),
+		      "%s", vfiomap_strerror());
+	ck_assert(!resource_wc_mapped());
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* The fallback is for WC alone; an adopted fd needs its address for it. */
+START_TEST(sysfs_wc_adopted_with_address)
+{
+	struct vfiomap_adopt_opts ao = { .size = sizeof(ao),
+					 .flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK,
+					 .bdf = "0000:00:04.0" };
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_mapping *m = NULL;
+	int vmm = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_pat(&tree, PAT_WC);
+	fake.cookie_uapi = false;
+	ao.sysfs_root = tree.sysfs;
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &ao, &dev), 0);
+	close(vmm);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), 0);
+	ck_assert(vfiomap_mapping_is_sysfs_wc(m));
+	ck_assert_uint_eq(vfiomap_mapping_attrs(m), VFIOMAP_ATTR_WC);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("device");
@@ -773,6 +870,9 @@ int main(void)
 	tcase_add_test(tc, adopt_duplicates_the_fd);
 	tcase_add_test(tc, adopt_old_interface);
 	tcase_add_test(tc, adopt_options);
+	tcase_add_test(tc, sysfs_wc_that_came_out_uc_is_refused);
+	tcase_add_test(tc, sysfs_wc_unverifiable_is_refused);
+	tcase_add_test(tc, sysfs_wc_adopted_with_address);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
