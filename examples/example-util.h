@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,6 +21,23 @@
 
 #include <linux/vfio.h>
 #include <libvfiomap/libvfiomap.h>
+
+#ifdef HAVE_LIBPCI
+/*
+ * libpci calls these through pointers that pci_alloc() leaves NULL (a
+ * missing hwdb or pci.ids makes it warn): names are optional, stay quiet.
+ */
+static inline void example_pci_quiet(char *msg, ...)
+{
+	(void)msg;
+}
+
+static inline __attribute__((noreturn)) void example_pci_error(char *msg, ...)
+{
+	fprintf(stderr, "libpci: %s\n", msg);
+	exit(1);
+}
+#endif
 
 /* "Vendor Device" (libpci), else "vvvv:dddd"; "?" if the IDs are unreadable. */
 static inline void example_device_name(struct vfiomap_device *dev, char *buf, size_t len)
@@ -37,6 +55,9 @@ static inline void example_device_name(struct vfiomap_device *dev, char *buf, si
 
 	if (!pacc)
 		return;
+	pacc->warning = example_pci_quiet;
+	pacc->debug = example_pci_quiet;
+	pacc->error = example_pci_error;
 	if (pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
 			    ids.vendor, ids.device))
 		snprintf(buf, len, "%s", name);

@@ -57,6 +57,23 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+#ifdef HAVE_LIBPCI
+/*
+ * libpci calls these through pointers that pci_alloc() leaves NULL (a
+ * missing hwdb or pci.ids makes it warn): names are optional, stay quiet.
+ */
+static void cli_pci_quiet(char *msg, ...)
+{
+	(void)msg;
+}
+
+static __attribute__((noreturn)) void cli_pci_error(char *msg, ...)
+{
+	fprintf(stderr, "libpci: %s\n", msg);
+	exit(1);
+}
+#endif
+
 /* "Vendor Device" from libpci's pci.ids, or "vvvv:dddd". */
 static void pci_name(unsigned int vendor, unsigned int device, char *buf, size_t len)
 {
@@ -67,6 +84,9 @@ static void pci_name(unsigned int vendor, unsigned int device, char *buf, size_t
 
 	if (!pacc)
 		return;
+	pacc->warning = cli_pci_quiet;
+	pacc->debug = cli_pci_quiet;
+	pacc->error = cli_pci_error;
 	if (pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
 			    vendor, device))
 		snprintf(buf, len, "%s", name);
