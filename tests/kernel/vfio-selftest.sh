@@ -37,6 +37,7 @@ fi
 rm -rf "$dir.tmp"
 mkdir -p "$dir.tmp"
 cp -al "$src/linux-source-7.3" "$dir.tmp/src"
+mkdir -p "$dir.tmp/out"
 for p in "${patches[@]}"; do
 	(cd "$dir.tmp/src" && patch -p1 -s --no-backup-if-mismatch -r - < "$pdir/$p") >&2
 done
