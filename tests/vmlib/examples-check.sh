@@ -40,6 +40,27 @@ else
 	hex=$(printf 'hello from a write-combined libvfiomap cookie!' | od -An -tx1 | tr -d ' \n')
 	echo "@@HOSTCHECK wc-bar-map-message 65536 ${hex}00"
 fi
+# ---- edu-dma: one IOMMU context the example owns, edu DMA + WC doorbell ----
+if grep -q "vmtest.machine=iommu" /proc/cmdline; then
+	for mode in group cdev; do
+		$B/edu-dma --mode $mode > /tmp/edu-$mode.out 2>&1; rc=$?
+		cat /tmp/edu-$mode.out
+		t "edu-dma ($mode) exits 0" [ $rc -eq 0 ]
+		t "edu-dma ($mode): both devices in the example's context" \
+			has "^context: " /tmp/edu-$mode.out
+		t "edu-dma ($mode): edu DMA through the context, bytes checked" \
+			has "bytes match" /tmp/edu-$mode.out
+		if [ "$VMTEST_KERNEL" = stock ]; then
+			t "edu-dma ($mode): no WC doorbell on a stock kernel, says why" \
+				has "doorbell: skipped: .*no mmap-cookie uAPI" /tmp/edu-$mode.out
+		else
+			t "edu-dma ($mode): WC doorbell rung" \
+				has "doorbell rung: 0x0d00b311 at BAR2+0x7040 (WC cookie 0x" /tmp/edu-$mode.out
+		fi
+	done
+	# the host finds the doorbell value at BAR2 + 0x7040 in the ivshmem file
+	[ "$VMTEST_KERNEL" = stock ] || echo "@@HOSTCHECK edu-dma-doorbell 28736 11b3000d"
+fi
 # ---- the vfiomap CLI ----
 V=/tests/bin/vfiomap
 IV=
