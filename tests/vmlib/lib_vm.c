@@ -267,47 +267,58 @@ START_TEST(library_validation)
 }
 END_TEST
 
-/* A VMM's fd: adopt it, use it, and the library leaves it open. */
+/*
+ * VMM-shaped: the VMM opens the device itself, hands the fd to the library
+ * and closes its own copy (device, group, container): the library works on
+ * its duplicate.  Then the reverse: the library closes, the VMM's fd works.
+ */
 START_TEST(adopt_vmm_fd)
 {
+	struct vfiomap_adopt_opts o = { .size = sizeof(o), .bdf = edu_bdf };
 	struct vmt_dev raw;
 	struct vfiomap_device *dev;
 	const struct vfiomap_region *r;
 	struct vfiomap_mapping *m;
+	struct vfiomap_pci_ids ids;
 	uint32_t id = 0;
-	char edu[32];
 
-	ck_assert_int_eq(vmt_find_device(0x1234, 0x11e8, edu), 0);
-	ck_assert_int_eq(vmt_open(edu, modes[_i], &raw), 0);
-	ck_assert_int_eq(vfiomap_device_adopt(raw.fd, 0, &dev), 0);
-	ck_assert_int_eq(vfiomap_device_fd(dev), raw.fd);
-	ck_assert_ptr_null(vfiomap_device_bdf(dev));
+	ck_assert_int_eq(vmt_open(edu_bdf, modes[_i], &raw), 0);
+	ck_assert_int_eq(vfiomap_device_adopt_opts(raw.fd, &o, &dev), 0);
+	ck_assert_int_ne(vfiomap_device_fd(dev), raw.fd);
+	ck_assert_str_eq(vfiomap_device_bdf(dev), edu_bdf);
+	vmt_close(&raw);			/* the VMM drops everything it had */
 	ck_assert_int_eq(vfiomap_region_get(dev, 0, &r), 0);
 	ck_assert_uint_eq(r->offset, 0);
 	ck_assert_int_eq(vfiomap_map_range(dev, 0, 0, 0x1000, 0, 0, &m), 0);
 	ck_assert_uint_eq(*(volatile uint32_t *)vfiomap_mapping_addr(m), 0x010000ed);
-	vfiomap_device_close(dev);	/* unmaps m, keeps the fd */
+	((volatile uint32_t *)vfiomap_mapping_addr(m))[1] = 0x12345678;	/* edu inverts */
+	ck_assert_uint_eq(((volatile uint32_t *)vfiomap_mapping_addr(m))[1], ~0x12345678u);
+	ck_assert_int_eq(vfiomap_device_pci_ids(dev, &ids), 0);
+	ck_assert_uint_eq(ids.device, 0x11e8);
+	ck_assert_int_eq(vfiomap_device_container_fd(dev), -ENOENT);
+	vfiomap_device_close(dev);
+
+	/* the reverse */
+	ck_assert_int_eq(vmt_open(edu_bdf, modes[_i], &raw), 0);
+	ck_assert_int_eq(vfiomap_device_adopt_opts(raw.fd, NULL, &dev), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 0, 0, 0x1000, 0, 0, &m), 0);
+	vfiomap_device_close(dev);		/* unmaps m, closes its copy only */
 	ck_assert_int_eq(pread(raw.fd, &id, 4, 0), 4);
 	ck_assert_uint_eq(id, 0x010000ed);
 	vmt_close(&raw);
 }
 END_TEST
 
-/* API misuse: the fd under an adopted device was closed by its owner. */
+/* API misuse: the library's own fd closed underneath: EBADF and a message. */
 START_TEST(closed_device_fails_cleanly)
 {
-	struct vmt_dev raw;
-	struct vfiomap_device *dev;
+	struct vfiomap_device *dev = open_mode(edu_bdf, modes[_i], 0);
 	const struct vfiomap_region *r;
 	struct vfiomap_mapping *m;
 	uint64_t c;
 	uint8_t b[4];
-	char edu[32];
 
-	ck_assert_int_eq(vmt_find_device(0x1234, 0x11e8, edu), 0);
-	ck_assert_int_eq(vmt_open(edu, modes[_i], &raw), 0);
-	ck_assert_int_eq(vfiomap_device_adopt(raw.fd, 0, &dev), 0);
-	vmt_close(&raw);		/* the owner closes everything */
+	close(vfiomap_device_fd(dev));
 	ck_assert_int_eq(vfiomap_region_get(dev, 0, &r), -EBADF);
 	ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000, 0, &c), -EBADF);
 	ck_assert_int_lt(vfiomap_cookie_supported(dev), 0);
@@ -315,6 +326,96 @@ START_TEST(closed_device_fails_cleanly)
 	ck_assert_int_lt(vfiomap_region_read(dev, 0, 0, b, 4), 0);
 	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "Bad file descriptor"));
 	vfiomap_device_close(dev);
+}
+END_TEST
+
+/*
+ * Two devices (two IOMMU groups) in one IOMMU context: the second joins
+ * the first's container or IOAS; either may close first.
+ */
+START_TEST(two_devices_one_context)
+{
+	struct vfiomap_device *iv = open_mode(ivshmem_bdf, modes[_i], 0), *edu = NULL;
+	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = lib_mode(modes[_i]) };
+	struct vfiomap_mapping *m;
+	uint32_t ioas = 0, ioas2 = 0;
+	int ret;
+
+	if (modes[_i] == VMT_CDEV) {
+		o.flags = VFIOMAP_OPEN_IOMMUFD;
+		o.iommufd = vfiomap_device_iommufd(iv, &ioas);
+		o.ioas_id = ioas;
+		ck_assert_int_ge(o.iommufd, 0);
+		ck_assert_uint_gt(ioas, 0);
+	} else {
+		o.flags = VFIOMAP_OPEN_CONTAINER;
+		o.container_fd = vfiomap_device_container_fd(iv);
+		ck_assert_int_ge(o.container_fd, 0);
+	}
+	ret = vfiomap_device_open(edu_bdf, &o, &edu);
+	ck_assert_msg(ret == 0, "%d %s", ret, vfiomap_strerror());
+	if (modes[_i] == VMT_CDEV) {
+		ck_assert_int_eq(vfiomap_device_iommufd(edu, &ioas2), o.iommufd);
+		ck_assert_uint_eq(ioas2, ioas);
+	} else {
+		ck_assert_int_eq(vfiomap_device_container_fd(edu), o.container_fd);
+	}
+	vfiomap_device_close(iv);		/* the context stays with edu */
+	ck_assert_int_eq(vfiomap_map_range(edu, 0, 0, 0x1000, 0, 0, &m), 0);
+	ck_assert_uint_eq(*(volatile uint32_t *)vfiomap_mapping_addr(m), 0x010000ed);
+	vfiomap_device_close(edu);
+	/* everything is closed: both open again, in fresh contexts */
+	iv = open_mode(ivshmem_bdf, modes[_i], 0);
+	edu = open_mode(edu_bdf, modes[_i], 0);
+	vfiomap_device_close(edu);
+	vfiomap_device_close(iv);
+}
+END_TEST
+
+/*
+ * Cookie values are per device: the first cookies of ivshmem and edu
+ * have the same value; handles know their device, raw destroy checks it.
+ */
+START_TEST(cookies_are_per_device)
+{
+	struct vfiomap_device *iv = open_mode(ivshmem_bdf, modes[_i], 0);
+	struct vfiomap_device *edu = open_mode(edu_bdf, modes[_i], 0);
+	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_COOKIE };
+	struct vfiomap_cookie *hi, *he, *hi2;
+	struct vfiomap_cookie_info info;
+	struct vfiomap_mapping *m = NULL;
+	uint64_t raw;
+
+	ck_assert_int_eq(vfiomap_cookie_get(iv, 2, 0x50000, 0x1000, VFIOMAP_ATTR_WC, &hi), 0);
+	ck_assert_int_eq(vfiomap_cookie_get(edu, 0, 0, 0x1000, 0, &he), 0);
+	ck_assert_uint_eq(vfiomap_cookie_offset(hi), vfiomap_cookie_offset(he));
+	/* the kernel de-duplicates an identical request */
+	ck_assert_int_eq(vfiomap_cookie_get(iv, 2, 0x50000, 0x1000, VFIOMAP_ATTR_WC, &hi2), 0);
+	ck_assert_uint_eq(vfiomap_cookie_offset(hi2), vfiomap_cookie_offset(hi));
+	ck_assert_int_eq(vfiomap_cookie_query(iv, vfiomap_cookie_offset(hi), &info), 0);
+	ck_assert_uint_eq(info.region, 2);
+	ck_assert_uint_eq(info.offset, 0x50000);
+	ck_assert_uint_eq(info.size, 0x1000);
+	ck_assert_uint_eq(info.attrs, VFIOMAP_ATTR_WC);
+	ck_assert_int_eq(vfiomap_cookie_query(edu, vfiomap_cookie_offset(he), &info), 0);
+	ck_assert_uint_eq(info.region, 0);
+	/* ivshmem's handle on edu: refused */
+	o.cookie_handle = hi;
+	ck_assert_int_eq(vfiomap_map(edu, 0, 0, 0x1000, &o, &m), -EXDEV);
+	ck_assert_int_eq(vfiomap_map(iv, 2, 0x50000, 0x1000, &o, &m), 0);
+	((volatile uint32_t *)vfiomap_mapping_addr(m))[0] = 0xc0c0;
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* raw: a value edu did not create is not edu's to destroy */
+	ck_assert_int_eq(vfiomap_cookie_create(iv, 2, 0x60000, 0x1000, 0, &raw), 0);
+	ck_assert_int_eq(vfiomap_cookie_destroy(edu, raw), -ENOENT);
+	ck_assert_int_eq(vfiomap_cookie_destroy(iv, raw), 0);
+	ck_assert_int_eq(vfiomap_cookie_put(hi2), 0);
+	ck_assert_int_eq(vfiomap_cookie_query(iv, vfiomap_cookie_offset(hi), &info), 0);
+	ck_assert_int_eq(vfiomap_cookie_put(hi), 0);
+	ck_assert_int_eq(vfiomap_cookie_query(iv, vfiomap_cookie_offset(he), &info), -ENOENT);
+	ck_assert_int_eq(vfiomap_cookie_put(he), 0);
+	vfiomap_device_close(edu);
+	vfiomap_device_close(iv);
 }
 END_TEST
 
@@ -398,30 +499,51 @@ START_TEST(stock_plain_maps_work_wc_fails)
 	ck_assert_msg(strstr(vfiomap_strerror(), "no mmap-cookie uAPI"), "%s",
 		      vfiomap_strerror());
 	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, &c), -EOPNOTSUPP);
-	ck_assert_int_eq(vfiomap_cookie_destroy(dev, 1ULL << 48), -EOPNOTSUPP);
+	/* not a cookie this device created: refused without asking the kernel */
+	ck_assert_int_eq(vfiomap_cookie_destroy(dev, 1ULL << 48), -ENOENT);
 	vfiomap_device_close(dev);
 }
 END_TEST
 
-START_TEST(stock_sysfs_wc_fallback)
+/*
+ * The opt-in sysfs fallback on stock 7.3: vfio-pci has mapped BAR 2
+ * uncached by the time a device is open, PAT keeps one memory type per
+ * page, so resource2_wc comes out UC-.  The library sees it in the PAT
+ * list and refuses, instead of handing out an uncached "WC" mapping.
+ */
+START_TEST(stock_sysfs_wc_fallback_refuses_uc)
 {
 	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i],
 					       VFIOMAP_OPEN_WC_SYSFS_FALLBACK);
-	struct vfiomap_mapping *m;
-	volatile uint8_t *p;
-	uint8_t pat[8] = { 'f', 'a', 'l', 'l', 'b', 'a', 'c', (uint8_t)('0' + _i) };
-	char name[64], line[512];
+	struct vfiomap_mapping *m = NULL;
+	char type[64], line[512];
+	uint64_t phys = vmt_bar_phys(ivshmem_bdf, 2);
+	bool mapped = false;
+	FILE *f;
 
-	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x30000, 0x1000, VFIOMAP_ATTR_WC, 0, &m), 0);
-	ck_assert(vfiomap_mapping_is_sysfs_wc(m));
-	p = vfiomap_mapping_addr(m);
-	for (size_t i = 0; i < sizeof(pat); i++)
-		p[0x20 * _i + i] = pat[i];
-	sfence();
-	snprintf(name, sizeof(name), "sysfs-wc-%s", vmt_mode_name(modes[_i]));
-	vmt_hostcheck(name, 0x30000 + 0x20 * _i, pat, sizeof(pat));
-	ck_assert_int_eq(vmt_pte_flags((const void *)p, line, sizeof(line)), 0);
-	ck_assert_msg(vmt_pte_is_wc(line), "sysfs resource_wc PTE not WC: %s", line);
+	ck_assert_uint_ne(phys, 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x30000, 0x1000, VFIOMAP_ATTR_WC, 0, &m),
+			 -EOPNOTSUPP);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strstr(vfiomap_strerror(), "resource2_wc") &&
+		      strstr(vfiomap_strerror(), "came out uncached-minus"),
+		      "%s", vfiomap_strerror());
+	/* the PAT agrees: the BAR's pages are UC- (vfio-pci's own mapping) */
+	ck_assert_int_gt(vmt_pat_lookup(phys + 0x30000, phys + 0x31000, type), 0);
+	ck_assert_str_eq(type, "uncached-minus");
+	/* and the refused mapping is gone */
+	f = fopen("/proc/self/maps", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		mapped |= strstr(line, "resource2_wc") != NULL;
+	fclose(f);
+	ck_assert(!mapped);
+	/* without the opt-in: the stock kernel's plain refusal */
+	vfiomap_device_close(dev);
+	dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x30000, 0x1000, VFIOMAP_ATTR_WC, 0, &m),
+			 -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "no mmap-cookie uAPI"));
 	vfiomap_device_close(dev);
 }
 END_TEST
@@ -447,15 +569,17 @@ int main(void)
 	tcase_add_loop_test(tc, edu_through_library, 0, nr_modes);
 	tcase_add_loop_test(tc, adopt_vmm_fd, 0, nr_modes);
 	tcase_add_loop_test(tc, closed_device_fails_cleanly, 0, nr_modes);
+	tcase_add_loop_test(tc, two_devices_one_context, 0, nr_modes);
 	if (stock) {
 		tcase_add_loop_test(tc, stock_plain_maps_work_wc_fails, 0, nr_modes);
-		tcase_add_loop_test(tc, stock_sysfs_wc_fallback, 0, nr_modes);
+		tcase_add_loop_test(tc, stock_sysfs_wc_fallback_refuses_uc, 0, nr_modes);
 	} else {
 		tcase_add_loop_test(tc, attrs_capability, 0, nr_modes);
 		tcase_add_loop_test(tc, wc_map_reaches_host_and_is_wc, 0, nr_modes);
 		tcase_add_loop_test(tc, huge_aligned_region_map, 0, nr_modes);
 		tcase_add_loop_test(tc, library_validation, 0, nr_modes);
 		tcase_add_loop_test(tc, concurrent_use_of_one_device, 0, nr_modes);
+		tcase_add_loop_test(tc, cookies_are_per_device, 0, nr_modes);
 	}
 	suite_add_tcase(s, tc);
 	return ck_run(s);
