@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -37,7 +38,6 @@ struct vfm_group {
 
 struct vfm_ctx {
 	int fd;			/* container or iommufd: the library's */
-	int user_fd;		/* the caller's fd it duplicates, or -1 */
 	bool iommufd;
 	bool noiommu;		/* a no-IOMMU container */
 	bool iommu_set;		/* VFIO_SET_IOMMU done (containers) */
@@ -117,9 +117,26 @@ int vfm__parse_uuid(const char *s, uint8_t out[16])
 	return s[36] ? -EINVAL : 0;
 }
 
+/*
+ * Is @fd (the caller's) the context's open file?  Our own fd number, or a
+ * descriptor of the same open file (kcmp(2)): fd numbers alone are not
+ * enough, the caller may have closed the fd we duplicated and got its
+ * number back for another container.  Without kcmp only our own number
+ * matches.
+ */
 static bool ctx_has_fd(const struct vfm_ctx *c, int fd)
 {
-	return fd >= 0 && (c->fd == fd || c->user_fd == fd);
+	if (fd < 0)
+		return false;
+	if (c->fd == fd)
+		return true;
+#ifdef SYS_kcmp
+	pid_t pid = getpid();
+
+	return syscall(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, c->fd, fd) == 0;
+#else
+	return false;
+#endif
 }
 
 static struct vfm_group *find_group(const char *path, struct vfm_ctx **owner)
@@ -140,7 +157,7 @@ static int ctx_new(int user_fd, const char *what, struct vfm_ctx **out)
 	*out = NULL;
 	if (!c)
 		return vfm__err(-ENOMEM, "out of memory");
-	c->fd = c->user_fd = -1;
+	c->fd = -1;
 	if (user_fd >= 0) {
 		/* ours: the caller may close theirs whenever it likes */
 		c->fd = fcntl(user_fd, F_DUPFD_CLOEXEC, 0);
@@ -151,7 +168,6 @@ static int ctx_new(int user_fd, const char *what, struct vfm_ctx **out)
 			return vfm__err(err, "cannot duplicate the %s fd %d: %s", what,
 					user_fd, strerror(-err));
 		}
-		c->user_fd = user_fd;
 		c->adopted = true;
 	}
 	*out = c;

@@ -492,6 +492,62 @@ START_TEST(callers_container)
 }
 END_TEST
 
+/*
+ * The caller closes the fd it passed and gets the number back for another
+ * container: a device opened with it must go to the new container.
+ */
+START_TEST(callers_fd_number_reused)
+{
+	struct vfiomap_device *a, *b;
+	struct vfiomap_open_opts o;
+	char path[256];
+	int first, second;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_add(&tree, "0000:00:05.0", "8", NULL);
+	snprintf(path, sizeof(path), "%s/vfio/vfio", tree.dev);
+	first = vfm__open_node(path);
+	o = tree_opts(VFIOMAP_MODE_GROUP, VFIOMAP_OPEN_CONTAINER);
+	o.container_fd = first;
+	a = open_ok("0000:00:04.0", &o);
+	close(first);
+	second = vfm__open_node(path);
+	ck_assert_int_eq(second, first);		/* the same number */
+	b = open_ok("0000:00:05.0", &o);
+	ck_assert_int_ne(group_file("8")->container, group_file("7")->container);
+	ck_assert_int_eq(group_file("8")->container, fake_id_of(second));
+	ck_assert_uint_eq(fake.nr_set_iommu, 2);
+	close(second);
+	vfiomap_device_close(b);
+	vfiomap_device_close(a);
+}
+END_TEST
+
+/* A container whose IOMMU its owner set already: VFIO_SET_IOMMU is not needed. */
+START_TEST(callers_container_with_iommu_set)
+{
+	struct vfiomap_device *dev;
+	struct vfiomap_open_opts o;
+	struct fake_file *f;
+	char path[256];
+	int mine;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	snprintf(path, sizeof(path), "%s/vfio/vfio", tree.dev);
+	mine = vfm__open_node(path);
+	f = fake_file_of(mine);
+	f->nr_groups = 1;			/* the VMM's own group is in it */
+	f->iommu_set = true;
+	o = tree_opts(VFIOMAP_MODE_AUTO, VFIOMAP_OPEN_CONTAINER);
+	o.container_fd = mine;
+	dev = open_ok("0000:00:04.0", &o);
+	ck_assert_uint_eq(fake.nr_set_iommu, 0);	/* the kernel refused: taken as set */
+	ck_assert_int_eq(group_file("7")->container, fake_id_of(mine));
+	vfiomap_device_close(dev);
+	close(mine);
+}
+END_TEST
+
 /* An open group cannot join a second container. */
 START_TEST(open_group_in_another_container_is_busy)
 {
@@ -863,6 +919,8 @@ int main(void)
 	tcase_add_test(tc, two_devices_of_one_group);
 	tcase_add_test(tc, two_groups_one_container);
 	tcase_add_test(tc, callers_container);
+	tcase_add_test(tc, callers_fd_number_reused);
+	tcase_add_test(tc, callers_container_with_iommu_set);
 	tcase_add_test(tc, open_group_in_another_container_is_busy);
 	tcase_add_test(tc, iommufd_shared_ioas);
 	tcase_add_test(tc, vf_token_group_and_cdev);
