@@ -2,7 +2,8 @@
 # libvfiomap demo: boot the patched kernel in QEMU (TCG) with an ivshmem
 # device whose BAR2 is a file on this host, run the write-combining example
 # in the guest, and read back on the host what the guest wrote.
-# First use installs packages and builds the kernel (~8 min on 2 cores).
+# First use installs packages, fetches Linux 7.3 and builds the kernel
+# (~10 min on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
@@ -12,7 +13,7 @@ build="$root/build"
 [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
 ninja -C "$build" >/dev/null
 
-echo "== kernel: Linux 6.12 + kernel-patches/ (cached in ${VFIOMAP_CACHE:-/var/cache/libvfiomap})"
+echo "== kernel: Linux 7.3 + kernel-patches/ (cached in ${VFIOMAP_CACHE:-/var/cache/libvfiomap})"
 kernel=$(./tests/vm/kernel.sh patched | tail -1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
