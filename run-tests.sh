@@ -62,7 +62,9 @@ for s in $stages; do
 		# short mode, so the benchmark cannot rot; ratios are reported,
 		# not asserted: the stage passes when the benchmark completes
 		stage bench bash -c "BENCH_JSON='$logdir/bench.json' ./bench/run-bench.sh --short '$build' &&
-			echo '1 passed, 0 failed'" ;;
+			echo '1 passed, 0 failed'"
+		# instructions of a cached region lookup (callgrind): < 50 asserted
+		stage lookup-count ./bench/count-lookup.sh "$build" ;;
 	*)
 		echo "unknown stage $s"; total_fail=$((total_fail + 1)) ;;
 	esac

@@ -161,25 +161,41 @@ const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,
 	return NULL;
 }
 
+static int region_get_slow(struct vfiomap_device *dev, uint32_t index,
+			   const struct vfiomap_region **out);
+
 VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,
 				      const struct vfiomap_region **out)
+{
+	struct vfm_region_slot *slots;
+
+	/*
+	 * Fast path, no lock: a slot is never modified after it is published
+	 * (valid stored with release, loaded with acquire).  Everything else,
+	 * argument errors included, is the out-of-line slow path, so that a
+	 * cached lookup costs a handful of instructions.
+	 */
+	if (__builtin_expect(dev && out, 1)) {
+		slots = atomic_load_explicit(&dev->slots, memory_order_acquire);
+		if (slots && index < dev->nr_slots &&
+		    atomic_load_explicit(&slots[index].valid, memory_order_acquire)) {
+			*out = &slots[index].region;
+			return 0;
+		}
+	}
+	return region_get_slow(dev, index, out);
+}
+
+/* The first lookup of a region (or a bad argument): under the device lock */
+static __attribute__((noinline)) int region_get_slow(struct vfiomap_device *dev,
+						     uint32_t index,
+						     const struct vfiomap_region **out)
 {
 	struct vfm_region_slot *slots;
 	int ret;
 
 	if (!vfm__device_valid(dev) || !out)
 		return vfm__err(-EINVAL, "vfiomap_region_get: NULL argument");
-
-	/*
-	 * Fast path, no lock: a slot is never modified after it is published
-	 * (valid stored with release, loaded with acquire).
-	 */
-	slots = atomic_load_explicit(&dev->slots, memory_order_acquire);
-	if (slots && index < dev->nr_slots &&
-	    atomic_load_explicit(&slots[index].valid, memory_order_acquire)) {
-		*out = &slots[index].region;
-		return 0;
-	}
 
 	*out = NULL;
 	vfm__dev_lock(dev);
