@@ -15,6 +15,11 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 kseries=${1:-7.3}
+# The 6.12 backport is still series v1 (see kernel-patches/6.12/README.md):
+# checkpatch and applying, patch by patch; its bisect builds come back with
+# the v2 backport (VFIOMAP_SERIES_BUILD=1 forces them).
+build=1
+[ "$kseries" = 6.12 ] && build=${VFIOMAP_SERIES_BUILD:-0}
 case $kseries in
 7.3) patches="$repo/kernel-patches" ;;
 6.12) patches="$repo/kernel-patches/6.12" ;;
@@ -47,7 +52,7 @@ mapfile -t series < <(grep -v '^\s*#' "$patches/series" | grep -v '^\s*$')
 fragments=("$fragment")
 [ -f "$repo/tests/vm/config/base-$kseries.config" ] && fragments+=("$repo/tests/vm/config/base-$kseries.config")
 
-key=$( { echo "$version"; cat "${fragments[@]}";
+key=$( { echo "$version"; [ "$build" -eq 1 ] || echo "build=0"; cat "${fragments[@]}";
 	 for p in "${series[@]}"; do cat "$patches/$p"; done; } | sha256sum | cut -c1-16)
 work="$cache/series-check-$kseries-$key"
 mkdir -p "$cache"
@@ -104,6 +109,10 @@ for p in "${series[@]}"; do
 		result FAIL "series/$kseries/apply/$p"
 		break
 	fi
+	if [ "$build" -eq 0 ]; then
+		result PASS "series/$kseries/apply/1..$k"
+		continue
+	fi
 	echo "building with patches 1..$k ..." >&2
 	blog="$work/build-$k.log"
 	if (cd "$src" && make O="$out" -j"$jobs" bzImage) >"$blog" 2>&1 &&
@@ -140,13 +149,16 @@ fi
 echo "$passed passed, $failed failed"
 if [ "$failed" -eq 0 ]; then
 	# Keep only the verdict: the tree and objects are big.
-	{ for p in "${series[@]}"; do echo "PASS series/checkpatch/$p"; done
-	  for i in $(seq 1 "$k"); do echo "PASS series/bisect-build/1..$i"; done
-	  [ $i386 -eq 0 ] || echo "PASS series/i386-build-drivers-vfio"; } > "$work/ok.tmp"
+	{ for p in "${series[@]}"; do echo "PASS series/$kseries/checkpatch/$p"; done
+	  for i in $(seq 1 "$k"); do
+		if [ "$build" -eq 1 ]; then echo "PASS series/$kseries/bisect-build/1..$i"
+		else echo "PASS series/$kseries/apply/1..$i"; fi
+	  done
+	  [ $i386 -eq 0 ] || echo "PASS series/$kseries/i386-build-drivers-vfio"; } > "$work/ok.tmp"
 	# The last build is exactly the VM suite's patched kernel (same tree,
 	# same fragment): hand it over so the suite does not build it again.
 	kdir=$("$repo/tests/vm/kernel.sh" --print-dir --series "$kseries" patched)
-	if [ -z "${VFIOMAP_KCONFIG_FRAGMENT:-}" ] && [ ! -f "$kdir/bzImage" ]; then
+	if [ "$build" -eq 1 ] && [ -z "${VFIOMAP_KCONFIG_FRAGMENT:-}" ] && [ ! -f "$kdir/bzImage" ]; then
 		mkdir -p "$kdir"
 		cp "$out/.config" "$kdir/config"
 		cp "$out/arch/x86/boot/bzImage" "$kdir/bzImage.tmp"
