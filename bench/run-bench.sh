@@ -42,7 +42,10 @@ import json, re, sys
 log = open(sys.argv[1]).read()
 m = re.search(r"@@BENCH-JSON-BEGIN\n(.*?)\n@@BENCH-JSON-END", log, re.S)
 try:
-    patched = json.loads(m.group(1))["rw"]["none_ns"]
+    rw = json.loads(m.group(1))["rw"]
+    # patched without a cookie was measured twice (before and after a WC
+    # cookie's life): the better of the two, as for every other best-of
+    patched = [min(a, b) for a, b in zip(rw["none_ns"], rw["after_ns"])]
     stock = json.loads(open(sys.argv[2]).read())["rw_ns"]
 except Exception as e:
     print("| 8. read/write at the BAR, patched (no cookie) vs stock | no result (%s) | <= 1.1x | |" % e)
