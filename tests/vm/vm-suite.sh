@@ -20,8 +20,8 @@ patched-nopat     patched  noiommu  64M      kernel-uapi nopat
 patched-iommu     patched  iommu    64M      -         vmtest.stress=10
 stock-noiommu     stock    noiommu  64M      -         -
 stock-iommu       stock    iommu    64M      -         -
-debug-noiommu     debug    noiommu  64M      -         vmtest.stress=30,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300
-debug-iommu       debug    iommu    64M      kernel-uapi,kernel-stress,vfio-selftests.sh vmtest.stress=30,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300
+debug-noiommu     debug    noiommu  64M      -         vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300
+debug-iommu       debug    iommu    64M      kernel-stress,vfio-selftests.sh vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300
 "
 wanted=${VMTEST_SUITES:-$(echo "$suites_table" | awk 'NF {print $1}')}
 
