@@ -75,8 +75,12 @@ check build-dependencies-satisfied bash -c "cd '$src' && dpkg-checkbuilddeps"
 check symbols-file-up-to-date bash -c "cd '$src' &&
 	debian/gen-symbols.sh lib/libvfiomap.map \$(dpkg-parsechangelog -S Version | sed 's/-[^-]*\$//') |
 	diff -u debian/libvfiomap0.symbols -"
+# one job (dpkg-buildpackage's default is one per processor) unless
+# DEB_BUILD_OPTIONS asks for parallel=N
+jobs=1
+[[ " ${DEB_BUILD_OPTIONS:-} " =~ \ parallel=([0-9]+)\  ]] && jobs=${BASH_REMATCH[1]}
 build() {
-	(cd "$src" && dpkg-buildpackage -us -uc -b) > "$work/build.log" 2>&1 ||
+	(cd "$src" && dpkg-buildpackage -j"$jobs" -us -uc -b) > "$work/build.log" 2>&1 ||
 		{ tail -40 "$work/build.log"; return 1; }
 }
 check dpkg-buildpackage build
