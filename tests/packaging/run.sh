@@ -33,7 +33,7 @@ check() { # check NAME CMD...: run CMD, output into $work/out
 		failed=$((failed + 1))
 	fi
 }
-phase() { echo "# $1: $((SECONDS - t0)) s"; }
+phase() { echo "# elapsed after $1: $((SECONDS - t0)) s"; }
 
 # ---- (a) build dependencies
 pkgs=(build-essential dpkg-dev devscripts debhelper dh-dkms dkms lintian fakeroot
@@ -178,7 +178,7 @@ check dkms-package-has-dkms-conf bash -c "
 check dkms-registered-by-dh_dkms bash -c "
 	dpkg-deb --ctrl-tarfile '$(deb vfiomap-dkms)' | tar -xO ./postinst | grep -q '^DKMS_NAME=vfiomap' &&
 	dpkg-deb -f '$(deb vfiomap-dkms)' Depends | grep -q dkms"
-phase "total"
+phase "dkms checks"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
