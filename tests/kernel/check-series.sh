@@ -4,7 +4,10 @@
 #    but the justified ones listed below;
 #  - bisectability: apply patches 1..k on a pristine tree and build, for
 #    every k, with no compiler warning or error in drivers/vfio;
-#  - 7.3: drivers/vfio/ also builds warning-free for i386 (32-bit offsets).
+#  - 7.3: drivers/vfio/ also builds warning-free for i386 (32-bit offsets);
+#  - 6.12: the bisect builds are builds of drivers/vfio as modules against
+#    the headers of Debian's own 6.12 kernel, the way the DKMS package
+#    builds them (tests/vm/debian-kernel.sh installs the headers).
 #
 #   tests/kernel/check-series.sh [7.3|6.12]     (default 7.3)
 # A successful run is remembered in the cache (keyed by the source version,
@@ -15,11 +18,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 kseries=${1:-7.3}
-# The 6.12 backport is still series v1 (see kernel-patches/6.12/README.md):
-# checkpatch and applying, patch by patch; its bisect builds come back with
-# the v2 backport (VFIOMAP_SERIES_BUILD=1 forces them).
 build=1
-[ "$kseries" = 6.12 ] && build=${VFIOMAP_SERIES_BUILD:-0}
 case $kseries in
 7.3) patches="$repo/kernel-patches" ;;
 6.12) patches="$repo/kernel-patches/6.12" ;;
@@ -34,6 +33,10 @@ jobs=$(nproc)
 # by MAINTAINERS "VFIO DRIVER" (F: drivers/vfio/, F: tools/testing/selftests/vfio/).
 allowed_warnings=(
 	'6.12:0002-:added, moved or deleted file(s), does MAINTAINERS need updating?'
+	'6.12:0003-:added, moved or deleted file(s), does MAINTAINERS need updating?'
+	# checkpatch looks commit ids up with git; the tree here is Debian's
+	# tarball, without history (89e1f7d4c66d is "vfio: Add PCI device driver")
+	"6.12:0001-:Unknown commit id '89e1f7d4c66d', maybe rebased or not pulled?"
 	'7.3:0002-:added, moved or deleted file(s), does MAINTAINERS need updating?'
 	'7.3:0003-:added, moved or deleted file(s), does MAINTAINERS need updating?'
 	'7.3:0007-:added, moved or deleted file(s), does MAINTAINERS need updating?'
@@ -52,7 +55,12 @@ mapfile -t series < <(grep -v '^\s*#' "$patches/series" | grep -v '^\s*$')
 fragments=("$fragment")
 [ -f "$repo/tests/vm/config/base-$kseries.config" ] && fragments+=("$repo/tests/vm/config/base-$kseries.config")
 
+kdir=
+if [ "$kseries" = 6.12 ]; then
+	read -r kabi kdir < <("$repo/tests/vm/debian-kernel.sh" headers) || exit 2
+fi
 key=$( { echo "$version"; [ "$build" -eq 1 ] || echo "build=0"; cat "${fragments[@]}";
+	 [ -z "$kdir" ] || { echo "$kabi"; cat "$repo/dkms/Makefile.in"; };
 	 for p in "${series[@]}"; do cat "$patches/$p"; done; } | sha256sum | cut -c1-16)
 work="$cache/series-check-$kseries-$key"
 mkdir -p "$cache"
@@ -98,9 +106,25 @@ for p in "${series[@]}"; do
 	fi
 done
 
-(cd "$src" && make O="$out" tinyconfig >/dev/null &&
-	./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${fragments[@]}" >/dev/null &&
-	make O="$out" olddefconfig >/dev/null) || { result FAIL "series/$kseries/config"; }
+if [ -z "$kdir" ]; then
+	(cd "$src" && make O="$out" tinyconfig >/dev/null &&
+		./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "${fragments[@]}" >/dev/null &&
+		make O="$out" olddefconfig >/dev/null) || { result FAIL "series/$kseries/config"; }
+fi
+
+# 6.12: drivers/vfio and the headers the series touches, as modules against
+# Debian's headers, with the DKMS package's Makefile
+build_modules() { # build_modules LOG
+	local m="$work/modules"
+	rm -rf "$m"
+	mkdir -p "$m/include/linux" "$m/include/uapi/linux"
+	cp -a "$src/drivers/vfio" "$m/vfio"
+	cp "$src/include/linux/vfio.h" "$src/include/linux/vfio_pci_core.h" "$m/include/linux/"
+	cp "$src/include/uapi/linux/vfio.h" "$m/include/uapi/linux/"
+	sed -e "s/@KVER@/${kabi%%[+-]*}/g" -e "s/@VERSION@/check/g" \
+		"$repo/dkms/Makefile.in" > "$m/Makefile"
+	make -C "$m" KVER="$kabi" KDIR="$kdir" -j"$jobs" > "$1" 2>&1
+}
 
 k=0
 for p in "${series[@]}"; do
@@ -115,8 +139,13 @@ for p in "${series[@]}"; do
 	fi
 	echo "building with patches 1..$k ..." >&2
 	blog="$work/build-$k.log"
-	if (cd "$src" && make O="$out" -j"$jobs" bzImage) >"$blog" 2>&1 &&
-	   ! grep -E 'drivers/vfio/.*(warning|error):' "$blog" >&2; then
+	if [ -n "$kdir" ]; then
+		build_modules "$blog" && ! grep -E '(warning|error):' "$blog" >&2
+	else
+		(cd "$src" && make O="$out" -j"$jobs" bzImage) >"$blog" 2>&1 &&
+			! grep -E 'drivers/vfio/.*(warning|error):' "$blog" >&2
+	fi
+	if [ $? -eq 0 ]; then
 		result PASS "series/$kseries/bisect-build/1..$k"
 	else
 		tail -20 "$blog" >&2
@@ -157,15 +186,16 @@ if [ "$failed" -eq 0 ]; then
 	  [ $i386 -eq 0 ] || echo "PASS series/$kseries/i386-build-drivers-vfio"; } > "$work/ok.tmp"
 	# The last build is exactly the VM suite's patched kernel (same tree,
 	# same fragment): hand it over so the suite does not build it again.
-	kdir=$("$repo/tests/vm/kernel.sh" --print-dir --series "$kseries" patched)
-	if [ "$build" -eq 1 ] && [ -z "${VFIOMAP_KCONFIG_FRAGMENT:-}" ] && [ ! -f "$kdir/bzImage" ]; then
-		mkdir -p "$kdir"
-		cp "$out/.config" "$kdir/config"
-		cp "$out/arch/x86/boot/bzImage" "$kdir/bzImage.tmp"
-		mv "$kdir/bzImage.tmp" "$kdir/bzImage"
-		echo "patched kernel handed to the VM suite: $kdir" >&2
+	pdir=$("$repo/tests/vm/kernel.sh" --print-dir --series "$kseries" patched)
+	if [ "$build" -eq 1 ] && [ -z "$kdir" ] && [ -z "${VFIOMAP_KCONFIG_FRAGMENT:-}" ] &&
+	   [ ! -f "$pdir/bzImage" ]; then
+		mkdir -p "$pdir"
+		cp "$out/.config" "$pdir/config"
+		cp "$out/arch/x86/boot/bzImage" "$pdir/bzImage.tmp"
+		mv "$pdir/bzImage.tmp" "$pdir/bzImage"
+		echo "patched kernel handed to the VM suite: $pdir" >&2
 	fi
-	rm -rf "$src" "$out"
+	rm -rf "$src" "$out" "$work/modules"
 	mv "$work/ok.tmp" "$work/ok"
 	exit 0
 fi
