@@ -177,6 +177,8 @@ struct vfm_backend {
 	int (*source)(struct attr_req *rq);
 	/* After the mmap at @addr: is it what was asked?  NULL: nothing to check */
 	int (*verify)(struct attr_req *rq, void *addr);
+	/* The mmap failed with @err: the error to return.  NULL: a generic one */
+	int (*mmap_failed)(struct attr_req *rq, int err);
 	/* Undo source() (the mapping failed); NULL: nothing to undo */
 	void (*undo)(struct attr_req *rq);
 };
@@ -291,6 +293,27 @@ static int sysfs_wc_source(struct attr_req *rq)
 	if (index > VFIOMAP_REGION_BAR5 || !dev->bdf[0])
 		return vfm__err(-EOPNOTSUPP,
 				"sysfs write-combining fallback needs a PCI BAR of a device with a known address");
+	/*
+	 * vfio-pci sets a BAR up (requests and maps it) at open on 7.3 but on
+	 * first use on 6.12.  A resourceN_wc mapping made before that would
+	 * not last: the setup revokes sysfs mappings of the BAR (SIGBUS on the
+	 * next access), or, without CONFIG_IO_STRICT_DEVMEM, vfio-pci's own
+	 * mapping takes the WC type and its read()/write() reach the
+	 * registers write-combined.  An mmap() of the range through vfio-pci
+	 * (never touched, so the device sees nothing) makes it set the BAR
+	 * up now.
+	 */
+	{
+		size_t pg = vfm__page_size();
+		void *p = mmap(NULL, pg, PROT_READ, MAP_SHARED, dev->fd,
+			       (off_t)(rq->r->offset + rq->offset));
+
+		if (p == MAP_FAILED)
+			return vfm__err(-errno,
+					"sysfs write-combining fallback: vfio-pci could not set up BAR %u of %s: mmap: %s",
+					index, dev->bdf, strerror(errno));
+		munmap(p, pg);
+	}
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource%u_wc",
 		 dev->sysfs_root, dev->bdf, index);
 	rq->fd = open(path, O_RDWR | O_CLOEXEC);
@@ -306,11 +329,22 @@ static int sysfs_wc_source(struct attr_req *rq)
 	return 0;
 }
 
+static int sysfs_wc_mmap_failed(struct attr_req *rq, int err)
+{
+	if (err == -EINVAL || err == -EPERM)
+		return vfm__err(-EOPNOTSUPP,
+				"sysfs resource%u_wc of %s cannot be mapped while vfio-pci holds the BAR (CONFIG_IO_STRICT_DEVMEM); refused",
+				rq->r->index, rq->dev->bdf);
+	return vfm__err(err, "mmap of sysfs resource%u_wc of %s: %s", rq->r->index,
+			rq->dev->bdf, strerror(-err));
+}
+
 static const struct vfm_backend cookie_backend = {
 	.name = "mmap cookie", .source = cookie_source, .undo = cookie_undo,
 };
 static const struct vfm_backend sysfs_wc_backend = {
 	.name = "sysfs resourceN_wc", .source = sysfs_wc_source, .verify = sysfs_wc_verify,
+	.mmap_failed = sysfs_wc_mmap_failed,
 };
 static const struct vfm_backend *const backends[] = { &cookie_backend, &sysfs_wc_backend };
 #define NR_BACKENDS (sizeof(backends) / sizeof(backends[0]))
@@ -343,7 +377,9 @@ static int map_attrs(struct vfiomap_device *dev, const struct vfiomap_region *r,
 		ret = place(o, size, offset, base);
 		if (!ret) {
 			ret = map_into(*base, size, prot, rq.fd, rq.file_off);
-			if (ret)
+			if (ret && b->mmap_failed)
+				ret = b->mmap_failed(&rq, ret);
+			else if (ret)
 				ret = vfm__err(ret, "mmap of region %u 0x%llx+0x%llx (%s): %s",
 					       r->index, (unsigned long long)offset,
 					       (unsigned long long)size, b->name, strerror(-ret));

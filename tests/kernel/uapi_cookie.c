@@ -179,34 +179,6 @@ static void edu(enum vmt_mode mode, struct dev *d)
 	open_dev(mode, EDU_VENDOR, EDU_DEVICE, 0, d);
 }
 
-/* ---- SIGBUS probing ---- */
-
-static sigjmp_buf jb;
-static volatile sig_atomic_t got_sigbus;
-
-static void on_sigbus(int sig)
-{
-	(void)sig;
-	got_sigbus = 1;
-	siglongjmp(jb, 1);
-}
-
-/* Read a word; returns true if the access raised SIGBUS. */
-static bool faults(volatile uint32_t *p)
-{
-	struct sigaction sa = { .sa_handler = on_sigbus }, old;
-	bool bus;
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old);
-	got_sigbus = 0;
-	if (sigsetjmp(jb, 1) == 0)
-		(void)*p;
-	bus = got_sigbus;
-	sigaction(SIGBUS, &old, NULL);
-	return bus;
-}
-
 static void set_mem_enable(int fd, bool on)
 {
 	uint16_t cmd;
@@ -562,9 +534,9 @@ START_TEST(destroy_while_mapped)
 	ck_assert_int_eq(cookie_destroy(d.fd, c), -ENOENT);
 	/* the memory-disable zap still reaches the orphaned mapping */
 	set_mem_enable(d.fd, false);
-	ck_assert(faults(p));
+	ck_assert(vmt_faults(p));
 	set_mem_enable(d.fd, true);
-	ck_assert(!faults(p));
+	ck_assert(!vmt_faults(p));
 	ck_assert_uint_eq(p[0], 0x11111111);
 	munmap((void *)p, 2 * PG);
 	close_dev(&d);
@@ -614,14 +586,14 @@ START_TEST(memory_disable_zaps_cookie)
 	l = map_at(d.fd, d.bar_off, PG);
 	p[0] = 7;
 	q[0] = 8;
-	ck_assert(!faults(p) && !faults(q) && !faults(l));
+	ck_assert(!vmt_faults(p) && !vmt_faults(q) && !vmt_faults(l));
 	set_mem_enable(d.fd, false);
-	ck_assert(faults(p));
-	ck_assert(faults(p + PG / 4));
-	ck_assert(faults(q));
-	ck_assert(faults(l));
+	ck_assert(vmt_faults(p));
+	ck_assert(vmt_faults(p + PG / 4));
+	ck_assert(vmt_faults(q));
+	ck_assert(vmt_faults(l));
 	set_mem_enable(d.fd, true);
-	ck_assert(!faults(p) && !faults(q) && !faults(l));
+	ck_assert(!vmt_faults(p) && !vmt_faults(q) && !vmt_faults(l));
 	ck_assert_uint_eq(p[0], 7);
 	ck_assert_uint_eq(q[0], 8);
 	munmap((void *)p, 4 * PG);
@@ -1054,11 +1026,33 @@ START_TEST(wc_refused_over_uc_reservation)
 	int rfd;
 
 	ivshmem(modes[_i], &d);
+	/*
+	 * vfio claims the BAR before the root mapping is made: 7.3 claims it
+	 * at open, 6.12 on first use (this read).  Claiming revokes existing
+	 * sysfs mappings of the BAR, and on 6.12 the revoke frees their
+	 * reservation too (see wc_after_revoked_root_mapping).
+	 */
+	ck_assert_int_eq(pread(d.fd, &(uint32_t){ 0 }, 4, d.bar_off), 4);
 	ck_assert_int_eq(vmt_find_device(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf), 0);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
 	rfd = open(path, O_RDWR | O_SYNC);
 	ck_assert_int_ge(rfd, 0);
 	res = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0x20000);
+	if (getenv("VMTEST_STRICT_DEVMEM") &&
+	    !strcmp(getenv("VMTEST_STRICT_DEVMEM"), "1")) {
+		/*
+		 * CONFIG_IO_STRICT_DEVMEM (Debian's): root cannot map a BAR
+		 * a driver has claimed, so no UC- alias can exist.
+		 */
+		ck_assert(res == MAP_FAILED);
+		ck_assert_int_eq(errno, EINVAL);
+		close(rfd);
+		ck_assert_int_eq(cookie_create(d.fd, 2, 0x20000, PG,
+					       VFIO_MMAP_ATTR_WC, &c), 0);
+		ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+		close_dev(&d);
+		return;
+	}
 	ck_assert(res != MAP_FAILED);
 	(void)*(volatile uint32_t *)res;
 
@@ -1074,6 +1068,51 @@ START_TEST(wc_refused_over_uc_reservation)
 	ck_assert_int_eq(cookie_create(d.fd, 2, 0x20000, PG, VFIO_MMAP_ATTR_WC,
 				       &c), 0);
 	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	close_dev(&d);
+}
+END_TEST
+
+/*
+ * The other order: a root mapping of the sysfs resource file made before
+ * vfio touched the BAR.  7.3 claimed the BAR at open, so the mapping holds
+ * a UC- reservation and creation fails with EBUSY.  6.12 claims the BAR
+ * only now, which revokes (zaps) the root mapping and, on 6.12, frees its
+ * reservation: creation succeeds, and the root mapping must not come back
+ * as a UC- alias of the WC page (it raises SIGBUS).
+ */
+START_TEST(wc_after_revoked_root_mapping)
+{
+	volatile uint32_t *res;
+	char path[128], bdf[32], line[256];
+	struct dev d;
+	uint64_t c;
+	int rfd, ret;
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(vmt_find_device(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf), 0);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
+	rfd = open(path, O_RDWR | O_SYNC);
+	ck_assert_int_ge(rfd, 0);
+	res = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0x30000);
+	ck_assert(res != MAP_FAILED);
+	(void)*res;
+
+	ret = cookie_create(d.fd, 2, 0x30000, PG, VFIO_MMAP_ATTR_WC, &c);
+	if (ret == 0) {
+		volatile uint32_t *wc = map_at(d.fd, c, PG);
+
+		touch_pte(wc, line, sizeof(line));
+		ck_assert_msg(vmt_pte_is_wc(line), "cookie PTE: %s", line);
+		ck_assert_msg(vmt_faults(res),
+			      "root mapping of a WC page still reachable");
+		munmap((void *)wc, PG);
+		ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	} else {
+		ck_assert_int_eq(ret, -EBUSY);
+		ck_assert(!vmt_faults(res));
+	}
+	munmap((void *)res, PG);
+	close(rfd);
 	close_dev(&d);
 }
 END_TEST
@@ -1279,6 +1318,7 @@ static Suite *patched_suite(void)
 	tcase_add_loop_test(tc, huge_fault_wc_inner_page, 0, nr_modes);
 	tcase_add_loop_test(tc, huge_fault_wc_block, 0, nr_modes);
 	tcase_add_loop_test(tc, wc_refused_over_uc_reservation, 0, nr_modes);
+	tcase_add_loop_test(tc, wc_after_revoked_root_mapping, 0, nr_modes);
 	tcase_add_loop_test(tc, ioeventfd_and_wc_exclude_each_other, 0,
 			    nr_modes);
 	tcase_add_loop_test(tc, dedupe_and_query, 0, nr_modes);

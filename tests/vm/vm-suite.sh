@@ -22,7 +22,15 @@ stock-noiommu     stock    noiommu  64M      -         -
 stock-iommu       stock    iommu    64M      -         -
 debug-noiommu     debug    noiommu  64M      -         vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300
 debug-iommu       debug    iommu    64M      kernel-stress,vfio-selftests.sh vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300
+debian-dkms       debian-dkms  iommu 64M     -         vmtest.stress=10,vmtest.iommufd=0,vmtest.strict_devmem=1
+debian-stock      debian-stock iommu 64M     -         vmtest.iommufd=0,vmtest.strict_devmem=1
 "
+# debian-dkms: Debian's own 6.12 kernel (linux-image-*-unsigned, not built)
+# with the vfiomap DKMS modules (kernel-patches/6.12) loaded from
+# updates/dkms; debian-stock: the same kernel with its own vfio modules.
+# Debian's config has no IOMMUFD and no VFIO_NOIOMMU: type1 groups on
+# emulated VT-d only, and no 7.3 selftest; it has IO_STRICT_DEVMEM (root
+# cannot map a BAR a driver claimed).
 wanted=${VMTEST_SUITES:-$(echo "$suites_table" | awk 'NF {print $1}')}
 
 passed=0 failed=0
@@ -71,16 +79,38 @@ initrd="$logdir/initrd.cpio.gz"
 "$here/mkinitramfs.sh" "$initrd" "${programs[@]}" || { fail vm/initramfs; echo "$passed passed, $failed failed"; exit 1; }
 echo "guest programs: ${programs[*]##*/}"
 
-declare -A kernels
+declare -A kernels initrds
 for variant in patched stock debug; do
 	echo "$wanted" | tr ' ' '\n' | grep -q "^$variant-" || continue
 	start=$SECONDS
 	if k=$("$here/kernel.sh" "$variant" | tail -1) && [ -f "$k" ]; then
 		kernels[$variant]=$k
+		initrds[$variant]=$initrd
 		echo "kernel $variant: $k ($((SECONDS - start)) s)"
 	else
 		fail "vm/kernel-build-$variant"
 	fi
+done
+for variant in debian-dkms debian-stock; do
+	echo "$wanted" | tr ' ' '\n' | grep -qx "$variant" || continue
+	start=$SECONDS
+	if ! read -r abi img < <("$here/debian-kernel.sh" image) || [ ! -f "$img/vmlinuz" ]; then
+		fail "vm/kernel-$variant"
+		continue
+	fi
+	mods=
+	if [ "$variant" = debian-dkms ] && ! mods=$("$here/dkms-modules.sh" | tail -1); then
+		fail "vm/dkms-build"
+		continue
+	fi
+	if ! "$here/debian-modules.sh" "$logdir/modules-$variant.cpio.gz" "$abi" "$img" $mods; then
+		fail "vm/modules-$variant"
+		continue
+	fi
+	cat "$initrd" "$logdir/modules-$variant.cpio.gz" > "$logdir/initrd-$variant.cpio.gz"
+	kernels[$variant]=$img/vmlinuz
+	initrds[$variant]=$logdir/initrd-$variant.cpio.gz
+	echo "kernel $variant: Debian $abi ${mods:+with $mods }($((SECONDS - start)) s)"
 done
 
 for name in $wanted; do
@@ -91,10 +121,23 @@ for name in $wanted; do
 		fail "$name/kernel-missing"
 		continue
 	fi
-	args=(--kernel "${kernels[$variant]}" --initrd "$initrd" --machine "$machine"
-	      --name "$name" --kernel-variant "$variant" --ivshmem-size "$size"
+	# what the tests expect of the kernel: cookies (patched) or not (stock)
+	kexpect=$variant
+	case $variant in
+	debian-dkms) kexpect=patched ;;
+	debian-stock) kexpect=stock ;;
+	esac
+	args=(--kernel "${kernels[$variant]}" --initrd "${initrds[$variant]}" --machine "$machine"
+	      --name "$name" --kernel-variant "$kexpect" --ivshmem-size "$size"
 	      --log "$logdir/$name.log" --results "$logdir/$name.results")
-	if [ "$progs" = - ]; then args+=(--run "$run_list"); else args+=(--run "$progs"); fi
+	if [ "$progs" = - ]; then
+		runs=$run_list
+		# the 7.3 selftest needs the 7.3 series and IOMMUFD
+		case $variant in debian-*) runs=$(echo ",$runs," | sed 's/,vfio-selftests.sh,/,/; s/^,//; s/,$//') ;; esac
+		args+=(--run "$runs")
+	else
+		args+=(--run "$progs")
+	fi
 	[ "$params" = - ] || args+=(--append "${params//,/ }")
 	# the debug kernel (KASAN, lockdep) is several times slower under TCG
 	[ "$variant" = debug ] && args+=(--timeout 1800)

@@ -15,7 +15,23 @@ arg() { # value of a vmtest.X= kernel parameter
 }
 VMTEST_MACHINE=$(arg machine)
 VMTEST_KERNEL=$(arg kernel)
-export VMTEST_MACHINE VMTEST_KERNEL
+# 0 on a kernel without IOMMUFD (Debian's 6.12): type1 groups only
+VMTEST_IOMMUFD=$(arg iommufd)
+# 1 on a kernel with CONFIG_IO_STRICT_DEVMEM (Debian's)
+VMTEST_STRICT_DEVMEM=$(arg strict_devmem)
+export VMTEST_MACHINE VMTEST_KERNEL VMTEST_IOMMUFD VMTEST_STRICT_DEVMEM
+
+# A distribution kernel (Debian's) has vfio as modules: load them the way
+# a system does, through modules.dep (DKMS modules under updates/ first).
+if [ -d "/lib/modules/$(uname -r)" ]; then
+	for m in vfio-pci vfio_iommu_type1 vfiomap_ptdump; do
+		modprobe "$m" || echo "@@INFO modprobe $m failed"
+	done
+	echo "@@INFO modules: $(for m in vfio vfio_iommu_type1 vfio_pci_core vfio_pci; do
+		[ -d /sys/module/$m ] && printf '%s(%s) ' $m "$(cat /sys/module/$m/taint 2>/dev/null)"; done)"
+	[ -e /sys/module/vfio/parameters/max_mmap_cookies ] &&
+		echo "@@INFO vfio has mmap cookies (max_mmap_cookies=$(cat /sys/module/vfio/parameters/max_mmap_cookies))"
+fi
 # Check's per-test timeouts assume native speed; TCG is slower, and the
 # debug kernel (KASAN, lockdep) several times slower again.
 CK_DEFAULT_TIMEOUT=120

@@ -51,6 +51,8 @@ int vmt_pat_lookup(uint64_t start, uint64_t end, char type[64]);
  * mm, user part included) whose range covers @va; 0 or -errno.
  */
 int vmt_pte_flags(const void *va, char *line, size_t len);
+/* Read a word at @p; true if the access raised SIGBUS. */
+bool vmt_faults(const volatile uint32_t *p);
 /* PAT index 1 (PWT, no PCD) = WC; index 2 (PCD, no PWT) = UC-. */
 bool vmt_pte_is_wc(const char *line);
 bool vmt_pte_is_uc_minus(const char *line);
