@@ -178,6 +178,35 @@ check dkms-package-has-dkms-conf bash -c "
 check dkms-registered-by-dh_dkms bash -c "
 	dpkg-deb --ctrl-tarfile '$(deb vfiomap-dkms)' | tar -xO ./postinst | grep -q '^DKMS_NAME=vfiomap' &&
 	dpkg-deb -f '$(deb vfiomap-dkms)' Depends | grep -q dkms"
+# `dkms build` of the packaged tree for Debian's 6.12 kernel (its headers
+# installed from the archive, as a user would), then `dkms remove`: the
+# machine keeps no DKMS state.  And a kernel of another release is refused.
+dkroot=$work/dkms-root
+dkms_build() {
+	local abi kdir ver ret=0
+	read -r abi kdir < <("$repo/tests/vm/debian-kernel.sh" headers) || return 1
+	mkdir -p "$dkroot" && dpkg-deb -x "$(deb vfiomap-dkms)" "$dkroot" || return 1
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$dkroot"/usr/src/vfiomap-*/dkms.conf)
+	dkms remove "vfiomap/$ver" --all >/dev/null 2>&1 || true
+	rm -rf "/usr/src/vfiomap-$ver"
+	cp -a "$dkroot/usr/src/vfiomap-$ver" /usr/src/ &&
+	dkms add "vfiomap/$ver" &&
+	dkms build "vfiomap/$ver" -k "$abi" || ret=1
+	if [ $ret -eq 0 ]; then
+		for m in vfio vfio_iommu_type1 vfio-pci-core vfio-pci mdev; do
+			ls /var/lib/dkms/vfiomap/"$ver"/"$abi"/*/module/"$m".ko* || ret=1
+		done
+		modinfo -F vermagic /var/lib/dkms/vfiomap/"$ver"/"$abi"/*/module/vfio.ko* |
+			grep -q "^$abi " || ret=1
+	fi
+	dkms remove "vfiomap/$ver" --all >/dev/null 2>&1 || true
+	rm -rf "/usr/src/vfiomap-$ver"
+	return $ret
+}
+check dkms-build-for-debian-6.12-headers dkms_build
+check dkms-refuses-another-kernel-release bash -c "
+	! make -C '$dkroot'/usr/src/vfiomap-* check KVER=6.12.999+deb12-amd64 > '$work/refuse' 2>&1 &&
+	grep 'another release' '$work/refuse'"
 phase "dkms checks"
 
 echo "$passed passed, $failed failed"
