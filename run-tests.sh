@@ -4,11 +4,11 @@
 # images, and prints one closing line "N passed, N failed" for the run.
 #
 #   ./run-tests.sh            everything
-#   STAGES="unit vm" ./run-tests.sh   a subset (unit asan valgrind fuzz consumer series vm bench)
+#   STAGES="unit vm" ./run-tests.sh   a subset (unit asan valgrind fuzz consumer packaging series vm bench)
 set -u -o pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
-stages=${STAGES:-unit asan valgrind fuzz consumer series vm bench}
+stages=${STAGES:-unit asan valgrind fuzz consumer packaging series vm bench}
 logdir=${VFIOMAP_LOGDIR:-$root/build-logs}
 mkdir -p "$logdir"
 
@@ -51,6 +51,8 @@ for s in $stages; do
 		stage fuzz ./tests/fuzz/run.sh ;;
 	consumer)
 		stage consumer ./tests/consumer/run.sh ;;
+	packaging)
+		stage packaging ./tests/packaging/run.sh ;;
 	series)
 		# the 7.3 series (hands its last build to the VM suite), then the
 		# 6.12 backport

@@ -43,7 +43,8 @@ VFIOMAP_EXPORT int vfiomap_cookie_supported(struct vfiomap_device *dev)
 
 static const char *stock_msg =
 	"the kernel has no mmap-cookie uAPI (VFIO_DEVICE_FEATURE_MMAP_COOKIE): "
-	"a stock kernel; apply libvfiomap's kernel-patches for write-combining";
+	"a stock kernel; for write-combining, install the vfiomap-dkms package "
+	"(Debian's 6.12 kernel) or apply libvfiomap's kernel-patches";
 
 /*
  * A reference of the cookie for [offset, offset + size) of @region with
