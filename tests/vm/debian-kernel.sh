@@ -21,8 +21,15 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null) ||
 	{ echo "debian-kernel: linux-source-6.12 is not installed" >&2; exit 1; }
 upstream=${srcver%%-*}
 # the image package of that release: linux-image-<upstream>+debNN-amd64-unsigned
-pkg=$(apt-cache pkgnames "linux-image-$upstream+deb" |
-	grep -E "^linux-image-$upstream\+deb[0-9]+-amd64-unsigned$" | sort | tail -1)
+find_pkg() {
+	apt-cache pkgnames "linux-image-$upstream+deb" |
+		grep -E "^linux-image-$upstream\+deb[0-9]+-amd64-unsigned$" | sort | tail -1
+}
+pkg=$(find_pkg)
+if [ -z "$pkg" ]; then	# package lists missing or stale
+	$SUDO apt-get update -qq >&2 || true
+	pkg=$(find_pkg)
+fi
 [ -n "$pkg" ] || { echo "debian-kernel: no linux-image package for Linux $upstream (apt-get update?)" >&2; exit 1; }
 abi=${pkg#linux-image-}
 abi=${abi%-unsigned}
@@ -33,7 +40,10 @@ headers)
 	if [ ! -f "$kdir/Makefile" ]; then
 		echo "debian-kernel: installing linux-headers-$abi" >&2
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-			--no-install-recommends "linux-headers-$abi" >/dev/null
+			--no-install-recommends "linux-headers-$abi" >/dev/null ||
+		{ $SUDO apt-get update -qq >&2
+		  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+			--no-install-recommends "linux-headers-$abi" >/dev/null; }
 	fi
 	[ -f "$kdir/Makefile" ] || { echo "debian-kernel: no headers in $kdir" >&2; exit 1; }
 	echo "$abi $kdir"
