@@ -90,6 +90,7 @@ $V bogus > /dev/null 2>&1; t "vfiomap rejects an unknown command" [ $? -eq 2 ]
 if [ "$VMTEST_KERNEL" = stock ]; then
 	t "vfiomap map --wc fails on a stock kernel" [ $w -ne 0 ]
 	t "vfiomap map --wc explains the stock kernel" has "no mmap-cookie uAPI" /tmp/w.out
+	t "vfiomap map --wc says what to install" has "install the vfiomap-dkms package" /tmp/w.out
 	t "vfiomap info: cookies not supported" has "mmap cookies: not supported" /tmp/i.out
 	t "vfiomap info --json: no WC" has '"cookies":false' /tmp/ij.out
 else
