@@ -3,8 +3,17 @@
 # BAR (host file on /dev/shm), and print its Markdown table; the JSON goes
 # to bench/results/latest.json (or $BENCH_JSON).
 #
-#   bench/run-bench.sh [--short] [BUILDDIR]
+#   bench/run-bench.sh [--icount] [--short] [BUILDDIR]
 set -euo pipefail
+# --icount: guest time is counted in instructions (-icount shift=0: 1
+# virtual ns per guest instruction, no sleeping), so figures do not depend
+# on the host's load or on TCG's translation caches, and a ratio between
+# two kernels compares the code they run (rows 7 and 8).  Without it, host
+# time under TCG.
+if [ "${1:-}" = --icount ]; then
+	export VMTEST_QEMU_EXTRA="-icount shift=0,sleep=off"
+	shift
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 mode=full
@@ -34,7 +43,7 @@ set +e
 	--log "$work/stock.log" > "$work/verdict-stock" 2>&1
 rc_stock=$?
 set -e
-echo "benchmark ($mode, patched kernel, QEMU TCG, ivshmem BAR2 $size): $(date -u +%F)"
+echo "benchmark ($mode, patched kernel, QEMU TCG ${VMTEST_QEMU_EXTRA:-host time}, ivshmem BAR2 $size): $(date -u +%F)"
 grep '^|' "$work/console.log" || true
 sed -n '/@@BENCH-JSON-BEGIN/,/@@BENCH-JSON-END/p' "$work/stock.log" | sed '1d;$d' > "$work/stock.json"
 row8=$(python3 - "$work/console.log" "$work/stock.json" <<'PY'

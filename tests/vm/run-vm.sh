@@ -59,6 +59,8 @@ iommu)
 	cmdline="$cmdline intel_iommu=on" ;;
 *) echo "unknown machine $machine" >&2; exit 2 ;;
 esac
+# extra QEMU arguments, e.g. "-icount shift=0" for clock-free figures
+[ -n "${VMTEST_QEMU_EXTRA:-}" ] && read -r -a extra <<<"$VMTEST_QEMU_EXTRA" && qemu+=("${extra[@]}")
 qemu+=(-object "memory-backend-file,id=hostmem,size=$size,mem-path=$shm,share=on,prealloc=on"
        -device ivshmem-plain,memdev=hostmem -device edu
        -append "$cmdline $append")
