@@ -1038,8 +1038,7 @@ START_TEST(wc_refused_over_uc_reservation)
 	rfd = open(path, O_RDWR | O_SYNC);
 	ck_assert_int_ge(rfd, 0);
 	res = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0x20000);
-	if (getenv("VMTEST_STRICT_DEVMEM") &&
-	    !strcmp(getenv("VMTEST_STRICT_DEVMEM"), "1")) {
+	if (vmt_strict_devmem()) {
 		/*
 		 * CONFIG_IO_STRICT_DEVMEM (Debian's): root cannot map a BAR
 		 * a driver has claimed, so no UC- alias can exist.

@@ -585,8 +585,7 @@ int main(void)
 	TCase *tc = tcase_create("library");
 
 	nr_modes = vmt_modes_available(modes);
-	strict_devmem = getenv("VMTEST_STRICT_DEVMEM") &&
-			!strcmp(getenv("VMTEST_STRICT_DEVMEM"), "1");
+	strict_devmem = vmt_strict_devmem();
 	stock = k && !strcmp(k, "stock");
 	if (vmt_find_device(0x1af4, 0x1110, ivshmem_bdf) ||
 	    vmt_find_device(0x1234, 0x11e8, edu_bdf)) {

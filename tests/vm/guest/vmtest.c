@@ -168,6 +168,13 @@ void vmt_close(struct vmt_dev *d)
 	d->fd = d->group = d->container = -1;
 }
 
+bool vmt_strict_devmem(void)
+{
+	const char *v = getenv("VMTEST_STRICT_DEVMEM");
+
+	return v && !strcmp(v, "1");
+}
+
 int vmt_modes_available(enum vmt_mode out[3])
 {
 	const char *m = getenv("VMTEST_MACHINE");

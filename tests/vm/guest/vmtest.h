@@ -34,6 +34,9 @@ int vmt_find_device(uint16_t vendor, uint16_t device, char bdf[32]);
 int vmt_open(const char *bdf, enum vmt_mode mode, struct vmt_dev *d);
 void vmt_close(struct vmt_dev *d);
 
+/* Whether the kernel has CONFIG_IO_STRICT_DEVMEM (vmtest.strict_devmem=1). */
+bool vmt_strict_devmem(void);
+
 /* The modes this machine supports, in a fixed order; returns how many. */
 int vmt_modes_available(enum vmt_mode out[3]);
 
