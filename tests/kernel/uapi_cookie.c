@@ -21,6 +21,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -443,14 +447,13 @@ START_TEST(cookie_alignment_uniqueness)
 				      "cookies overlap");
 		}
 	}
-	/* reuse after destroy stays aligned and unique */
+	/* after a destroy, the next cookie is aligned and above all others */
 	ck_assert_int_eq(cookie_destroy(d.fd, c[1]), 0);
 	ck_assert_int_eq(cookie_create(d.fd, 2, 0, 10 * PG, 0, &c[1]), 0);
 	ck_assert_uint_eq(c[1] % (16 * PG), 0);
 	for (int j = 0; j < 10; j++)
 		if (j != 1)
-			ck_assert(c[1] + 10 * PG <= c[j] ||
-				  c[j] + sizes[j] * PG <= c[1]);
+			ck_assert_uint_ge(c[1], c[j] + sizes[j] * PG);
 	close_dev(&d);
 }
 END_TEST
@@ -1291,6 +1294,313 @@ START_TEST(stock_cookie_calls_fail_cleanly)
 }
 END_TEST
 
+/*
+ * A second open of the same device (group modes: another
+ * VFIO_GROUP_GET_DEVICE_FD; in cdev mode the device opens only once), or
+ * NULL in cdev mode.
+ */
+static int second_open(enum vmt_mode mode, struct dev *d)
+{
+	char bdf[32];
+
+	if (mode == VMT_CDEV)
+		return -1;
+	ck_assert_int_eq(vmt_find_device(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf), 0);
+	return ioctl(d->d.group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+}
+
+static int query(int fd, uint64_t cookie, struct vfio_device_feature_mmap_cookie *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->flags = VFIO_MMAP_COOKIE_FLAG_QUERY;
+	q->cookie = cookie;
+	return feature(fd, VFIO_DEVICE_FEATURE_GET, q, sizeof(*q));
+}
+
+/* v3: a cookie belongs to the file that created it (and its dups) */
+START_TEST(cookie_belongs_to_its_file)
+{
+	struct vfio_device_feature_mmap_cookie q;
+	struct dev d;
+	uint64_t c, c2;
+	uint32_t v;
+	int dupfd, fd2;
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(cookie_create(d.fd, 2, 2 * PG, PG, VFIO_MMAP_ATTR_WC,
+				       &c), 0);
+	/* a dup is the same file */
+	dupfd = dup(d.fd);
+	ck_assert_int_ge(dupfd, 0);
+	ck_assert_int_eq(query(dupfd, c, &q), 0);
+	ck_assert_uint_eq(q.region_offset, 2 * PG);
+	ck_assert_int_eq(map_errno(dupfd, c, PG), 0);
+	close(dupfd);
+
+	fd2 = second_open(modes[_i], &d);
+	if (fd2 >= 0) {
+		/* another open of the device neither sees nor drops it */
+		ck_assert_int_eq(query(fd2, c, &q), -ENOENT);
+		ck_assert_int_eq(cookie_destroy(fd2, c), -ENOENT);
+		ck_assert_int_eq(map_errno(fd2, c, PG), EINVAL);
+		ck_assert_int_eq(pread(fd2, &v, 4, c), -1);
+		ck_assert_int_eq(errno, EINVAL);
+		/* the same request there is a cookie of its own */
+		ck_assert_int_eq(cookie_create(fd2, 2, 2 * PG, PG,
+					       VFIO_MMAP_ATTR_WC, &c2), 0);
+		ck_assert_int_eq(query(d.fd, c2, &q), c2 == c ? 0 : -ENOENT);
+		ck_assert_int_eq(cookie_destroy(fd2, c2), 0);
+		ck_assert_int_eq(cookie_destroy(fd2, c2), -ENOENT);
+		/* the first file's cookie is untouched */
+		ck_assert_int_eq(query(d.fd, c, &q), 0);
+		ck_assert_int_eq(map_errno(d.fd, c, PG), 0);
+		close(fd2);
+		ck_assert_int_eq(query(d.fd, c, &q), 0);
+	}
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	ck_assert_int_eq(query(d.fd, c, &q), -ENOENT);
+	close_dev(&d);
+}
+END_TEST
+
+/* v3: a destroyed value never names another cookie while the file lives */
+START_TEST(cookie_value_never_reused)
+{
+	struct vfio_device_feature_mmap_cookie q;
+	struct dev d;
+	uint64_t a, b, prev = 0;
+
+	ivshmem(modes[_i], &d);
+	for (int i = 0; i < 16; i++) {
+		ck_assert_int_eq(cookie_create(d.fd, 2, (i % 4) * PG, PG,
+					       (i & 4) ? VFIO_MMAP_ATTR_WC : 0,
+					       &a), 0);
+		ck_assert_uint_gt(a, prev);
+		ck_assert_int_eq(cookie_destroy(d.fd, a), 0);
+		/* the value is dead at once: nothing maps, queries or reads */
+		ck_assert_int_eq(query(d.fd, a, &q), -ENOENT);
+		ck_assert_int_eq(map_errno(d.fd, a, PG), EINVAL);
+		prev = a;
+	}
+	/* the same request again is a new value, not the old one */
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0, PG, 0, &b), 0);
+	ck_assert_uint_gt(b, prev);
+	close_dev(&d);
+}
+END_TEST
+
+/* The PAT entries of type @type overlapping [start, end) */
+static bool pat_has(uint64_t start, uint64_t end, const char *type)
+{
+	char t[64];
+
+	return vmt_pat_lookup(start, end, t) > 0 && strstr(t, type);
+}
+
+/*
+ * v3: a mapping pins its cookie: after destroy it keeps working with the
+ * cookie's memory type, and the WC reservation lives until it is unmapped.
+ */
+START_TEST(mapping_pins_destroyed_cookie)
+{
+	struct dev d;
+	uint64_t c, ph;
+	volatile uint32_t *p;
+	char line[256];
+
+	ivshmem(modes[_i], &d);
+	ph = d.bar_phys + 6 * PG;
+	ck_assert_int_eq(cookie_create(d.fd, 2, 6 * PG, 2 * PG,
+				       VFIO_MMAP_ATTR_WC, &c), 0);
+	p = map_at(d.fd, c, 2 * PG);
+	p[0] = 0x5a5a0001;
+	ck_assert(pat_has(ph, ph + 2 * PG, "write-combining"));
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	/* still mapped: still write-combining, and still working */
+	ck_assert(pat_has(ph, ph + 2 * PG, "write-combining"));
+	p[PG / 4] = 0x5a5a0002;
+	__asm__ __volatile__("sfence" ::: "memory");
+	ck_assert_uint_eq(p[0], 0x5a5a0001);
+	touch_pte(p, line, sizeof(line));
+	ck_assert_msg(vmt_pte_is_wc(line), "PTE after destroy: %s", line);
+	munmap((void *)p, 2 * PG);
+	/* the last mapping gone: the reservation is gone */
+	ck_assert(!pat_has(ph, ph + 2 * PG, "write-combining"));
+	ck_assert_int_eq(map_errno(d.fd, c, PG), EINVAL);
+	close_dev(&d);
+}
+END_TEST
+
+/* v3: closing one file of the device frees that file's cookies at once */
+START_TEST(close_frees_the_files_cookies)
+{
+	struct dev d;
+	uint64_t c, ph;
+	int fd2;
+
+	ivshmem(modes[_i], &d);
+	fd2 = second_open(modes[_i], &d);
+	if (fd2 < 0) {
+		/* cdev: one open only; closing it is covered elsewhere */
+		close_dev(&d);
+		return;
+	}
+	ph = d.bar_phys + 10 * PG;
+	ck_assert_int_eq(cookie_create(fd2, 2, 10 * PG, PG, VFIO_MMAP_ATTR_WC,
+				       &c), 0);
+	ck_assert(pat_has(ph, ph + PG, "write-combining"));
+	close(fd2);
+	/* the device is still open through d.fd; fd2's cookie is gone */
+	ck_assert(!pat_has(ph, ph + PG, "write-combining"));
+	/* and the whole per-file limit is there for a new file */
+	fd2 = second_open(modes[_i], &d);
+	ck_assert_int_ge(fd2, 0);
+	ck_assert_int_eq(cookie_create(fd2, 2, 10 * PG, PG, VFIO_MMAP_ATTR_WC,
+				       &c), 0);
+	close(fd2);
+	close_dev(&d);
+}
+END_TEST
+
+/* A VMA split, a fork's copy and mremap each pin the cookie too */
+START_TEST(vma_copies_pin_cookie)
+{
+	struct dev d;
+	uint64_t c, ph;
+	volatile uint32_t *p;
+	pid_t pid;
+	int st;
+
+	ivshmem(modes[_i], &d);
+	ph = d.bar_phys + 12 * PG;
+	ck_assert_int_eq(cookie_create(d.fd, 2, 12 * PG, 4 * PG,
+				       VFIO_MMAP_ATTR_WC, &c), 0);
+	p = map_at(d.fd, c, 4 * PG);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	/* split: unmap the middle, the two ends still pin it */
+	ck_assert_int_eq(munmap((void *)(p + PG / 4), 2 * PG), 0);
+	ck_assert(pat_has(ph, ph + 4 * PG, "write-combining"));
+	p[0] = 1;
+	ck_assert_int_eq(munmap((void *)p, PG), 0);
+	ck_assert(pat_has(ph, ph + 4 * PG, "write-combining"));
+	/* a child's copy of the last piece outlives the parent's */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		usleep(300000);
+		p[3 * PG / 4] = 2;
+		_exit(0);
+	}
+	ck_assert_int_eq(munmap((void *)(p + 3 * PG / 4), PG), 0);
+	ck_assert(pat_has(ph, ph + 4 * PG, "write-combining"));
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert(!pat_has(ph, ph + 4 * PG, "write-combining"));
+	close_dev(&d);
+}
+END_TEST
+
+struct uffd_reader {
+	int fd;
+	uint64_t off;
+	void *buf;
+	volatile int done;
+	ssize_t ret;
+};
+
+static void *uffd_read_thread(void *arg)
+{
+	struct uffd_reader *r = arg;
+
+	r->ret = pread(r->fd, r->buf, 4, r->off);
+	r->done = 1;
+	return NULL;
+}
+
+struct create_job {
+	int fd;
+	volatile int done;
+	int ret;
+	uint64_t cookie;
+};
+
+static void *create_thread(void *arg)
+{
+	struct create_job *j = arg;
+
+	j->ret = cookie_create(j->fd, 2, 20 * PG, PG, VFIO_MMAP_ATTR_WC,
+			       &j->cookie);
+	j->done = 1;
+	return NULL;
+}
+
+static bool wait_flag(volatile int *flag, int ms)
+{
+	for (int i = 0; i < ms / 10 && !*flag; i++)
+		usleep(10000);
+	return *flag;
+}
+
+/*
+ * v3: no lock across a user copy.  A pread of a BAR into a userfaultfd
+ * page that nobody services must not hold up a WC cookie's creation, nor,
+ * behind it, other reads of the device.
+ */
+START_TEST(read_into_stalled_page_stalls_nothing)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffd_reader r = { 0 };
+	struct create_job j = { 0 };
+	pthread_t t1, t2;
+	struct dev d, e;
+	uint32_t v;
+	bool created, read2, read0;
+	char *page;
+	int uffd;
+
+	ivshmem(modes[_i], &d);
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	ck_assert_msg(uffd >= 0, "userfaultfd: %s", strerror(errno));
+	ck_assert_int_eq(ioctl(uffd, UFFDIO_API, &api), 0);
+	page = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(page != MAP_FAILED);
+	reg.range.start = (uintptr_t)page;
+	reg.range.len = PG;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ck_assert_int_eq(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+
+	/* T1: a BAR read whose copy to user never completes */
+	r.fd = d.fd;
+	r.off = d.bar_off + 16 * PG;
+	r.buf = page;
+	ck_assert_int_eq(pthread_create(&t1, NULL, uffd_read_thread, &r), 0);
+	usleep(200000);
+	ck_assert(!r.done);
+
+	/* T2: a WC cookie on the same BAR; T3 (here): reads of two BARs */
+	j.fd = d.fd;
+	ck_assert_int_eq(pthread_create(&t2, NULL, create_thread, &j), 0);
+	created = wait_flag(&j.done, 1000);
+	read2 = pread(d.fd, &v, 4, d.bar_off) == 4;
+	edu(modes[_i], &e);
+	read0 = pread(e.fd, &v, 4, e.bar_off) == 4 && v == 0x010000ed;
+
+	/* release T1 whatever happened, so that the test cannot hang */
+	close(uffd);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	ck_assert_msg(created, "WC cookie creation waited for a stalled read");
+	ck_assert_int_eq(j.ret, 0);
+	ck_assert(read2);
+	ck_assert(read0);
+	munmap(page, PG);
+	close_dev(&e);
+	close_dev(&d);
+}
+END_TEST
+
 static Suite *patched_suite(void)
 {
 	Suite *s = suite_create("kernel-uapi");
@@ -1322,6 +1632,13 @@ static Suite *patched_suite(void)
 			    nr_modes);
 	tcase_add_loop_test(tc, dedupe_and_query, 0, nr_modes);
 	tcase_add_loop_test(tc, cookie_congruent_with_region_offset, 0,
+			    nr_modes);
+	tcase_add_loop_test(tc, cookie_belongs_to_its_file, 0, nr_modes);
+	tcase_add_loop_test(tc, cookie_value_never_reused, 0, nr_modes);
+	tcase_add_loop_test(tc, mapping_pins_destroyed_cookie, 0, nr_modes);
+	tcase_add_loop_test(tc, close_frees_the_files_cookies, 0, nr_modes);
+	tcase_add_loop_test(tc, vma_copies_pin_cookie, 0, nr_modes);
+	tcase_add_loop_test(tc, read_into_stalled_page_stalls_nothing, 0,
 			    nr_modes);
 	suite_add_tcase(s, tc);
 	return s;
