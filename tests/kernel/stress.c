@@ -187,9 +187,9 @@ static void *reopener(void *arg)
 			if (p != MAP_FAILED)
 				munmap(p, PG);
 			/*
-			 * Cookies belong to the device, not to one of its files:
-			 * this one would outlive close(f2) while the main fd
-			 * stays open, so destroy it.
+			 * Cookies belong to the file that made them: close(f2)
+			 * would free this one too; destroy it explicitly so that
+			 * both paths run.
 			 */
 			struct vfio_device_feature_mmap_cookie d = { .cookie = mc.cookie };
 
