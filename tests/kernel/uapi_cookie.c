@@ -23,6 +23,7 @@
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -1601,6 +1602,54 @@ START_TEST(read_into_stalled_page_stalls_nothing)
 }
 END_TEST
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Create n single-page WC cookies on alternate pages, then close: seconds */
+static void wc_cookies_timed(enum vmt_mode mode, int n, double *create,
+			     double *close_s)
+{
+	struct dev d;
+	uint64_t c;
+	double t;
+
+	ivshmem(mode, &d);
+	t = now_s();
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(cookie_create(d.fd, 2, (4096 + 2 * i) * PG, PG,
+					       VFIO_MMAP_ATTR_WC, &c), 0);
+	*create = now_s() - t;
+	t = now_s();
+	close_dev(&d);
+	*close_s = now_s() - t;
+}
+
+/*
+ * v3: creating n WC cookies on one BAR and releasing the file that holds
+ * them take time linear in n (v2 rebuilt every run of the BAR on each
+ * create and destroy: about 120x from 64 to 1024 cookies).  16x is
+ * linear; the bound allows 2.5x for noise, over a floor of 20 ms.
+ */
+START_TEST(wc_create_and_close_scale_linearly)
+{
+	double c64, x64, c1k, x1k;
+
+	wc_cookies_timed(modes[0], 64, &c64, &x64);
+	wc_cookies_timed(modes[0], 1024, &c1k, &x1k);
+	printf("# 64 WC cookies: create %.3f s, close %.3f s; 1024: create %.3f s, close %.3f s (ratios %.1f, %.1f)\n",
+	       c64, x64, c1k, x1k, c1k / c64, x1k / (x64 > 0 ? x64 : 1e-9));
+	ck_assert_msg(c1k <= 40 * (c64 > 0.02 ? c64 : 0.02),
+		      "create: 1024 cookies %.3f s vs 64 %.3f s", c1k, c64);
+	ck_assert_msg(x1k <= 40 * (x64 > 0.02 ? x64 : 0.02),
+		      "close: 1024 cookies %.3f s vs 64 %.3f s", x1k, x64);
+}
+END_TEST
+
 static Suite *patched_suite(void)
 {
 	Suite *s = suite_create("kernel-uapi");
@@ -1640,6 +1689,7 @@ static Suite *patched_suite(void)
 	tcase_add_loop_test(tc, vma_copies_pin_cookie, 0, nr_modes);
 	tcase_add_loop_test(tc, read_into_stalled_page_stalls_nothing, 0,
 			    nr_modes);
+	tcase_add_test(tc, wc_create_and_close_scale_linearly);
 	suite_add_tcase(s, tc);
 	return s;
 }
