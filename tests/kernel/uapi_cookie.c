@@ -904,17 +904,20 @@ START_TEST(wc_create_and_destroy_zap_other_mappings)
 	touch_pte(uc + 0x2000 / 4, line, sizeof(line));
 	ck_assert_msg(vmt_pte_is_uc_minus(line), "neighbour PTE: %s", line);
 
+	/* destroyed but still mapped: the mapping pins the cookie and its type */
 	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	touch_pte(wc, line, sizeof(line));
+	ck_assert_msg(vmt_pte_is_wc(line), "pinned cookie PTE: %s", line);
+	touch_pte(uc + 0x3000 / 4, line, sizeof(line));
+	ck_assert_msg(vmt_pte_is_wc(line), "legacy PTE while pinned: %s", line);
+	/* the last cookie mapping gone: the page's other mappings refault UC- */
+	munmap((void *)wc, PG);
 	ck_assert_int_eq(vmt_pte_flags((const void *)(uc + 0x3000 / 4), line,
 				       sizeof(line)), 0);
 	ck_assert_msg(!vmt_pte_is_wc(line),
 		      "legacy PTE still WC after the cookie is gone: %s", line);
 	touch_pte(uc + 0x3000 / 4, line, sizeof(line));
 	ck_assert_msg(vmt_pte_is_uc_minus(line), "legacy PTE after: %s", line);
-	/* the orphaned cookie mapping keeps working, now uncached */
-	touch_pte(wc, line, sizeof(line));
-	ck_assert_msg(vmt_pte_is_uc_minus(line), "orphan PTE: %s", line);
-	munmap((void *)wc, PG);
 	munmap((void *)uc, 0x10000);
 	close_dev(&d);
 }
@@ -1410,8 +1413,8 @@ START_TEST(mapping_pins_destroyed_cookie)
 	char line[256];
 
 	ivshmem(modes[_i], &d);
-	ph = d.bar_phys + 6 * PG;
-	ck_assert_int_eq(cookie_create(d.fd, 2, 6 * PG, 2 * PG,
+	ph = d.bar_phys + 48 * PG;
+	ck_assert_int_eq(cookie_create(d.fd, 2, 48 * PG, 2 * PG,
 				       VFIO_MMAP_ATTR_WC, &c), 0);
 	p = map_at(d.fd, c, 2 * PG);
 	p[0] = 0x5a5a0001;
@@ -1473,8 +1476,8 @@ START_TEST(vma_copies_pin_cookie)
 	int st;
 
 	ivshmem(modes[_i], &d);
-	ph = d.bar_phys + 12 * PG;
-	ck_assert_int_eq(cookie_create(d.fd, 2, 12 * PG, 4 * PG,
+	ph = d.bar_phys + 56 * PG;
+	ck_assert_int_eq(cookie_create(d.fd, 2, 56 * PG, 4 * PG,
 				       VFIO_MMAP_ATTR_WC, &c), 0);
 	p = map_at(d.fd, c, 4 * PG);
 	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
