@@ -1300,8 +1300,8 @@ END_TEST
 
 /*
  * A second open of the same device (group modes: another
- * VFIO_GROUP_GET_DEVICE_FD; in cdev mode the device opens only once), or
- * NULL in cdev mode.
+ * VFIO_GROUP_GET_DEVICE_FD), or -1 in cdev mode, where the device opens
+ * only once.
  */
 static int second_open(enum vmt_mode mode, struct dev *d)
 {
@@ -1411,7 +1411,9 @@ START_TEST(mapping_pins_destroyed_cookie)
 	uint64_t c, ph;
 	volatile uint32_t *p;
 	char line[256];
+	int efd = eventfd(0, 0);
 
+	ck_assert_int_ge(efd, 0);
 	ivshmem(modes[_i], &d);
 	ph = d.bar_phys + 48 * PG;
 	ck_assert_int_eq(cookie_create(d.fd, 2, 48 * PG, 2 * PG,
@@ -1427,11 +1429,16 @@ START_TEST(mapping_pins_destroyed_cookie)
 	ck_assert_uint_eq(p[0], 0x5a5a0001);
 	touch_pte(p, line, sizeof(line));
 	ck_assert_msg(vmt_pte_is_wc(line), "PTE after destroy: %s", line);
+	/* the BAR still has a WC range: ioeventfds stay excluded */
+	ck_assert_int_eq(ioeventfd(d.fd, d.bar_off + 0x40, efd), -EBUSY);
 	munmap((void *)p, 2 * PG);
 	/* the last mapping gone: the reservation is gone */
 	ck_assert(!pat_has(ph, ph + 2 * PG, "write-combining"));
 	ck_assert_int_eq(map_errno(d.fd, c, PG), EINVAL);
+	ck_assert_int_eq(ioeventfd(d.fd, d.bar_off + 0x40, efd), 0);
+	ck_assert_int_eq(ioeventfd(d.fd, d.bar_off + 0x40, -1), 0);
 	close_dev(&d);
+	close(efd);
 }
 END_TEST
 
@@ -1538,6 +1545,24 @@ static void *create_thread(void *arg)
 	return NULL;
 }
 
+struct read_job {
+	int fd2, fd0;		/* ivshmem and edu */
+	uint64_t off2, off0;
+	volatile int done;
+	bool ok2, ok0;
+};
+
+static void *read_thread(void *arg)
+{
+	struct read_job *j = arg;
+	uint32_t v;
+
+	j->ok2 = pread(j->fd2, &v, 4, j->off2) == 4;
+	j->ok0 = pread(j->fd0, &v, 4, j->off0) == 4 && v == 0x010000ed;
+	j->done = 1;
+	return NULL;
+}
+
 static bool wait_flag(volatile int *flag, int ms)
 {
 	for (int i = 0; i < ms / 10 && !*flag; i++)
@@ -1556,14 +1581,15 @@ START_TEST(read_into_stalled_page_stalls_nothing)
 	struct uffdio_register reg = { 0 };
 	struct uffd_reader r = { 0 };
 	struct create_job j = { 0 };
-	pthread_t t1, t2;
+	struct read_job rj = { 0 };
+	pthread_t t1, t2, t3;
 	struct dev d, e;
-	uint32_t v;
-	bool created, read2, read0;
+	bool created, read;
 	char *page;
 	int uffd;
 
 	ivshmem(modes[_i], &d);
+	edu(modes[_i], &e);
 	uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
 	ck_assert_msg(uffd >= 0, "userfaultfd: %s", strerror(errno));
 	ck_assert_int_eq(ioctl(uffd, UFFDIO_API, &api), 0);
@@ -1583,22 +1609,27 @@ START_TEST(read_into_stalled_page_stalls_nothing)
 	usleep(200000);
 	ck_assert(!r.done);
 
-	/* T2: a WC cookie on the same BAR; T3 (here): reads of two BARs */
+	/* T2: a WC cookie on the same BAR; T3: reads of two devices' BARs */
 	j.fd = d.fd;
 	ck_assert_int_eq(pthread_create(&t2, NULL, create_thread, &j), 0);
 	created = wait_flag(&j.done, 1000);
-	read2 = pread(d.fd, &v, 4, d.bar_off) == 4;
-	edu(modes[_i], &e);
-	read0 = pread(e.fd, &v, 4, e.bar_off) == 4 && v == 0x010000ed;
+	rj.fd2 = d.fd;
+	rj.off2 = d.bar_off;
+	rj.fd0 = e.fd;
+	rj.off0 = e.bar_off;
+	ck_assert_int_eq(pthread_create(&t3, NULL, read_thread, &rj), 0);
+	read = wait_flag(&rj.done, 1000);
 
-	/* release T1 whatever happened, so that the test cannot hang */
+	/* release T1 whatever happened: every thread ends, the test fails */
 	close(uffd);
 	pthread_join(t1, NULL);
 	pthread_join(t2, NULL);
+	pthread_join(t3, NULL);
 	ck_assert_msg(created, "WC cookie creation waited for a stalled read");
+	ck_assert_msg(read, "BAR reads waited behind the stalled read");
 	ck_assert_int_eq(j.ret, 0);
-	ck_assert(read2);
-	ck_assert(read0);
+	ck_assert(rj.ok2);
+	ck_assert(rj.ok0);
 	munmap(page, PG);
 	close_dev(&e);
 	close_dev(&d);
