@@ -4,7 +4,8 @@
  * (vmtest.stress=SECONDS on the kernel command line, default 10):
  *  - 4 workers: create a cookie (WC or not) on their own pages of BAR2,
  *    mmap it, write through it, read back through the legacy mapping of
- *    the same pages, munmap, destroy;
+ *    the same pages, munmap, destroy (half the time destroy before the
+ *    munmap, so that the mapping's close frees the cookie);
  *  - 1 toggler: clears and sets PCI_COMMAND_MEMORY through the config
  *    region; accesses may raise SIGBUS only while memory is disabled
  *    (checked with a generation counter);
@@ -87,6 +88,14 @@ static bool guarded_rw(volatile uint32_t *w, uint32_t val, volatile uint32_t *r,
 	return true;
 }
 
+static void destroy(struct vfio_device_feature_mmap_cookie *d)
+{
+	if (cookie(VFIO_DEVICE_FEATURE_SET, d, fd))
+		atomic_fetch_add(&n_errors, 1);
+	else
+		atomic_fetch_add(&n_destroy, 1);
+}
+
 static void *worker(void *arg)
 {
 	unsigned int id = (unsigned int)(uintptr_t)arg, seed = id * 7919 + 1;
@@ -99,6 +108,9 @@ static void *worker(void *arg)
 			.region_index = 2, .attrs = rand_r(&seed) % 2 ? VFIO_MMAP_ATTR_WC : 0,
 			.region_offset = first * PG, .size = npages * PG,
 		};
+		/* half the time destroy first: the munmap then frees the cookie */
+		bool destroy_first = rand_r(&seed) % 2;
+		struct vfio_device_feature_mmap_cookie d = { 0 };
 		volatile uint32_t *p;
 		uint32_t got;
 
@@ -110,7 +122,10 @@ static void *worker(void *arg)
 			continue;
 		}
 		atomic_fetch_add(&n_create, 1);
+		d.cookie = mc.cookie;
 		p = mmap(NULL, mc.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)mc.cookie);
+		if (p != MAP_FAILED && destroy_first)
+			destroy(&d);
 		if (p == MAP_FAILED) {
 			atomic_fetch_add(&n_errors, 1);
 		} else {
@@ -127,12 +142,8 @@ static void *worker(void *arg)
 			}
 			munmap((void *)p, mc.size);
 		}
-		struct vfio_device_feature_mmap_cookie d = { .cookie = mc.cookie };
-
-		if (cookie(VFIO_DEVICE_FEATURE_SET, &d, fd))
-			atomic_fetch_add(&n_errors, 1);
-		else
-			atomic_fetch_add(&n_destroy, 1);
+		if (p == MAP_FAILED || !destroy_first)
+			destroy(&d);
 	}
 	return NULL;
 }
