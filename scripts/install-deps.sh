@@ -10,6 +10,7 @@ pkgs=(
 	libpci-dev pciutils pci.ids valgrind clang libclang-rt-14-dev file
 	# kernel build (tests/vm/kernel.sh, tests/kernel/check-series.sh)
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils
+	gcc-aarch64-linux-gnu
 	python3 python3-ply python3-git
 	# VM
 	qemu-system-x86 busybox-static

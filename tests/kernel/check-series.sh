@@ -4,7 +4,11 @@
 #    but the justified ones listed below;
 #  - bisectability: apply patches 1..k on a pristine tree and build, for
 #    every k, with no compiler warning or error in drivers/vfio;
-#  - 7.3: drivers/vfio/ also builds warning-free for i386 (32-bit offsets);
+#  - 7.3: drivers/vfio/ also builds warning-free for i386 (32-bit offsets),
+#    and for arm64 after every patch (Debian's gcc-aarch64-linux-gnu; the
+#    memory type comes from the VMA there, not from PAT);
+#  - scripts/kernel-doc -Wall reports no warning in the files the series
+#    touches that it did not report before the series;
 #  - 6.12: the bisect builds are builds of drivers/vfio as modules against
 #    the headers of Debian's own 6.12 kernel, the way the DKMS package
 #    builds them (tests/vm/debian-kernel.sh installs the headers).
@@ -40,6 +44,11 @@ allowed_warnings=(
 	'7.3:0002-:added, moved or deleted file(s), does MAINTAINERS need updating?'
 	'7.3:0003-:added, moved or deleted file(s), does MAINTAINERS need updating?'
 	'7.3:0007-:added, moved or deleted file(s), does MAINTAINERS need updating?'
+	# FIXTURE_VARIANT_ADD_IOMMU_MODE() is the selftests' own idiom for
+	# FIXTURE_VARIANT_ADD_ALL_IOMMU_MODES() (vfio_dma_mapping_test.c and
+	# vfio_dma_mapping_mmio_test.c define it the same way): a file-scope
+	# declaration that cannot be parenthesized
+	'7.3:0007-:Macros with complex values should be enclosed in parentheses'
 )
 
 passed=0 failed=0
@@ -60,6 +69,7 @@ if [ "$kseries" = 6.12 ]; then
 	read -r kabi kdir < <("$repo/tests/vm/debian-kernel.sh" headers) || exit 2
 fi
 key=$( { echo "$version"; [ "$build" -eq 1 ] || echo "build=0"; cat "${fragments[@]}";
+	 cat "$0" "$repo/tests/vm/config/arm64.config" "$repo/tests/vm/config/i386.config";
 	 [ -z "$kdir" ] || { echo "$kabi"; cat "$repo/dkms/Makefile.in"; };
 	 for p in "${series[@]}"; do cat "$patches/$p"; done; } | sha256sum | cut -c1-16)
 work="$cache/series-check-$kseries-$key"
@@ -126,6 +136,39 @@ build_modules() { # build_modules LOG
 	make -C "$m" KVER="$kabi" KDIR="$kdir" -j"$jobs" > "$1" 2>&1
 }
 
+# kernel-doc: the warnings of every C file and header the series touches,
+# without line numbers (the series moves lines), before and after it
+mapfile -t kdoc_files < <(for p in "${series[@]}"; do
+	sed -n 's|^+++ b/||p' "$patches/$p"; done |
+	grep -E '\.[ch]$' | grep -v '^tools/' | sort -u)
+kdoc() { # kdoc OUT: the warnings of the files present now
+	local f
+	for f in "${kdoc_files[@]}"; do
+		[ -f "$src/$f" ] || continue
+		(cd "$src" && ./scripts/kernel-doc -Wall -none "$f" 2>&1)
+	done | sed -E 's/(\.[ch]):[0-9]+/\1/' | sort > "$1"
+}
+kdoc "$work/kernel-doc.before"
+
+# arm64: configured on the pristine tree, drivers/vfio/ rebuilt after each
+# patch (incrementally) in the bisect loop below
+arm64=0
+outarm="$work/build-arm64"
+arm_make=(make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- O="$outarm")
+if [ "$kseries" = 7.3 ] && [ "$build" -eq 1 ]; then
+	arm64=1
+	if ! command -v aarch64-linux-gnu-gcc >/dev/null ||
+	   ! (cd "$src" && "${arm_make[@]}" tinyconfig >/dev/null &&
+		./scripts/kconfig/merge_config.sh -m -O "$outarm" "$outarm/.config" \
+			"$repo/tests/vm/config/arm64.config" >/dev/null &&
+		"${arm_make[@]}" olddefconfig >/dev/null &&
+		grep -qx CONFIG_VFIO_PCI=y "$outarm/.config") >"$work/build-arm64.log" 2>&1; then
+		echo "  arm64: no cross compiler or no config (see $work/build-arm64.log)" >&2
+		result FAIL "series/$kseries/arm64-config"
+		arm64=0
+	fi
+fi
+
 k=0
 for p in "${series[@]}"; do
 	k=$((k + 1))
@@ -151,7 +194,27 @@ for p in "${series[@]}"; do
 		tail -20 "$blog" >&2
 		result FAIL "series/$kseries/bisect-build/1..$k"
 	fi
+	if [ $arm64 -eq 1 ]; then
+		alog="$work/build-arm64-$k.log"
+		if (cd "$src" && "${arm_make[@]}" -j"$jobs" drivers/vfio/) >"$alog" 2>&1 &&
+		   ! grep -E 'drivers/vfio/.*(warning|error):' "$alog" >&2; then
+			result PASS "series/$kseries/arm64-build-drivers-vfio/1..$k"
+		else
+			tail -20 "$alog" >&2
+			result FAIL "series/$kseries/arm64-build-drivers-vfio/1..$k"
+		fi
+	fi
 done
+rm -rf "$outarm"
+
+kdoc "$work/kernel-doc.after"
+new_kdoc=$(comm -13 "$work/kernel-doc.before" "$work/kernel-doc.after")
+if [ ${#kdoc_files[@]} -gt 0 ] && [ -z "$new_kdoc" ]; then
+	result PASS "series/$kseries/kernel-doc"
+else
+	echo "  kernel-doc -Wall, new warnings: ${new_kdoc:-(no file checked)}" >&2
+	result FAIL "series/$kseries/kernel-doc"
+fi
 
 # 32-bit: drivers/vfio must build without a warning (offsets are u64 while
 # vm_pgoff and pointers are 32-bit; cookies are 64-bit only).
@@ -182,7 +245,9 @@ if [ "$failed" -eq 0 ]; then
 	  for i in $(seq 1 "$k"); do
 		if [ "$build" -eq 1 ]; then echo "PASS series/$kseries/bisect-build/1..$i"
 		else echo "PASS series/$kseries/apply/1..$i"; fi
+		[ $arm64 -eq 0 ] || echo "PASS series/$kseries/arm64-build-drivers-vfio/1..$i"
 	  done
+	  echo "PASS series/$kseries/kernel-doc"
 	  [ $i386 -eq 0 ] || echo "PASS series/$kseries/i386-build-drivers-vfio"; } > "$work/ok.tmp"
 	# The last build is exactly the VM suite's patched kernel (same tree,
 	# same fragment): hand it over so the suite does not build it again.
