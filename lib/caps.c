@@ -7,6 +7,7 @@
  * (no overlap), and counts such as nr_areas fit the space they claim.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,16 +147,19 @@ int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
 			out->msix_mappable = true;
 			break;
 		case VFIO_REGION_INFO_CAP_MMAP_ATTRS: {
-			struct vfio_region_info_cap_mmap_attrs a;
+			/* version 1 ends after attrs; later ones add areas */
+			size_t v1 = offsetof(struct vfio_region_info_cap_mmap_attrs,
+					     attrs) + sizeof(__u64);
+			__u64 attrs;
 
-			if (end - off < sizeof(a)) {
+			if (end - off < v1) {
 				ret = vfm__err(-EPROTO,
 						  "capability chain: mmap-attrs capability truncated");
 				break;
 			}
-			memcpy(&a, b + off, sizeof(a));
+			memcpy(&attrs, b + off + v1 - sizeof(attrs), sizeof(attrs));
 			out->has_mmap_attrs = true;
-			out->mmap_attrs = (uint32_t)a.attrs;
+			out->mmap_attrs = (uint32_t)attrs;
 			break;
 		}
 		default:

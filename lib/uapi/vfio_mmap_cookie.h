@@ -16,19 +16,31 @@
 /*
  * Region-info capability: the mmap attributes (VFIO_MMAP_ATTR_*) that a
  * cookie of this region may carry.  Present on every region that accepts
- * cookies (attrs may then be 0: plain cookies only).
+ * cookies (attrs may then be 0: plain cookies only).  Version 1 (series
+ * v2) ends after attrs; version 2 (series v3) adds the areas of the region
+ * and the attributes each may carry: the MSI-X table and PBA pages of a
+ * prefetchable BAR are listed without VFIO_MMAP_ATTR_WC.
  */
 #define VFIO_REGION_INFO_CAP_MMAP_ATTRS 6
+
+struct vfio_region_mmap_attrs_area {
+	__aligned_u64 offset;
+	__aligned_u64 size;
+	__aligned_u64 attrs;
+};
 
 struct vfio_region_info_cap_mmap_attrs {
 	struct vfio_info_cap_header header;
 	__aligned_u64 attrs;
+	__u32 nr_areas;		/* version 2 */
+	__u32 __reserved;
+	struct vfio_region_mmap_attrs_area areas[];
 };
 #endif
 
 #ifndef VFIO_DEVICE_FEATURE_MMAP_COOKIE
 /*
- * VFIO_DEVICE_FEATURE_MMAP_COOKIE (series v2, Linux 7.3)
+ * VFIO_DEVICE_FEATURE_MMAP_COOKIE (series v3, Linux 7.3)
  *   PROBE: 0 if the device takes cookies.
  *   GET:   create a cookie for [region_offset, region_offset + size) of
  *          region_index with attrs, or take one more reference of the

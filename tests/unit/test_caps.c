@@ -73,6 +73,37 @@ START_TEST(valid_chain)
 }
 END_TEST
 
+/*
+ * The series v3 capability (version 2: attrs, then areas) reads as v2's
+ * (version 1: attrs only): the library takes attrs from either.  With
+ * sizeof() of the v3 struct, a version-1 capability at the end of the
+ * buffer was "truncated" (seen failing before the parser read only the
+ * version-1 part).
+ */
+START_TEST(mmap_attrs_both_versions)
+{
+	struct vfm_caps c;
+
+	memset(buf, 0, sizeof(buf));
+	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 1, 0);
+	put_u64(BASE + 8, VFIO_MMAP_ATTR_WC);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 16, BASE, BASE, &c), 0);
+	ck_assert(c.has_mmap_attrs);
+	ck_assert_uint_eq(c.mmap_attrs, VFIO_MMAP_ATTR_WC);
+	vfm__caps_free(&c);
+
+	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 2, 0);
+	put_u32(BASE + 16, 1);			/* nr_areas */
+	put_u64(BASE + 24, 0);			/* offset */
+	put_u64(BASE + 32, 0x4000000);		/* size */
+	put_u64(BASE + 40, VFIO_MMAP_ATTR_WC);	/* attrs */
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 48, BASE, BASE, &c), 0);
+	ck_assert(c.has_mmap_attrs);
+	ck_assert_uint_eq(c.mmap_attrs, VFIO_MMAP_ATTR_WC);
+	vfm__caps_free(&c);
+}
+END_TEST
+
 START_TEST(no_caps)
 {
 	struct vfm_caps c;
@@ -257,6 +288,7 @@ int main(void)
 
 	tcase_add_test(tc, valid_chain);
 	tcase_add_test(tc, no_caps);
+	tcase_add_test(tc, mmap_attrs_both_versions);
 	tcase_add_test(tc, zero_length_buffer);
 	tcase_add_test(tc, truncated_header);
 	tcase_add_test(tc, truncated_payload);
