@@ -1439,6 +1439,7 @@ START_TEST(dma_buf_and_wc_cookies_coexist)
 }
 END_TEST
 
+
 /* ================= stock kernel ================= */
 
 START_TEST(stock_cookie_calls_fail_cleanly)
@@ -1854,6 +1855,120 @@ START_TEST(wc_create_and_close_scale_linearly)
 }
 END_TEST
 
+/*
+ * Another kernel user of the same page: root maps a page of the sysfs
+ * resource file while a WC cookie of it lives.  PAT hands that mapping
+ * write-combining too (one type per page), and its reservation outlives
+ * the cookie.  When the cookie goes, vfio must keep serving the BAR:
+ * read() and write() anywhere, including that page, and legacy mappings,
+ * which take the type PAT still has for the page (WC while root maps it,
+ * uncached after).
+ */
+START_TEST(root_mapping_outlives_wc_cookie)
+{
+	const uint64_t off = 0x50000;
+	volatile uint32_t *p, *res, *l;
+	char path[128], bdf[32], line[512];
+	uint32_t v = 0;
+	struct dev d;
+	uint64_t c;
+	int rfd;
+
+	ivshmem(modes[_i], &d);
+	ck_assert_int_eq(pread(d.fd, &v, 4, d.bar_off), 4);
+	ck_assert_int_eq(cookie_create(d.fd, 2, off, PG, VFIO_MMAP_ATTR_WC,
+				       &c), 0);
+	p = map_at(d.fd, c, PG);
+	p[0] = 0x0bad0001;
+
+	ck_assert_int_eq(vmt_find_device(IVSHMEM_VENDOR, IVSHMEM_DEVICE, bdf), 0);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource2", bdf);
+	rfd = open(path, O_RDWR | O_SYNC);
+	ck_assert_int_ge(rfd, 0);
+	res = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, off);
+	if (vmt_strict_devmem()) {
+		/* IO_STRICT_DEVMEM (Debian's): no such other user can exist */
+		ck_assert(res == MAP_FAILED);
+		ck_assert_int_eq(errno, EINVAL);
+		close(rfd);
+		munmap((void *)p, PG);
+		ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+		close_dev(&d);
+		return;
+	}
+	ck_assert(res != MAP_FAILED);
+	touch_pte(res, line, sizeof(line));
+	ck_assert_msg(vmt_pte_is_wc(line), "root PTE of a WC page: %s", line);
+	ck_assert_uint_eq(res[0], 0x0bad0001);
+
+	munmap((void *)p, PG);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+
+	/* the cookie is gone, the root mapping is not: vfio still works */
+	ck_assert_int_eq(pread(d.fd, &v, 4, d.bar_off + off), 4);
+	ck_assert_uint_eq(v, 0x0bad0001);
+	v = 0x0bad0002;
+	ck_assert_int_eq(pwrite(d.fd, &v, 4, d.bar_off + off + 4), 4);
+	ck_assert_uint_eq(res[1], 0x0bad0002);
+	ck_assert_int_eq(pread(d.fd, &v, 4, d.bar_off), 4);
+	l = map_at(d.fd, d.bar_off + off, PG);
+	touch_pte(l, line, sizeof(line));
+	ck_assert_msg(vmt_pte_is_wc(line), "legacy PTE under root's WC: %s",
+		      line);
+	ck_assert_uint_eq(l[1], 0x0bad0002);
+	munmap((void *)l, PG);
+
+	/* root's mapping gone too: uncached again, everything works */
+	munmap((void *)res, PG);
+	close(rfd);
+	l = map_at(d.fd, d.bar_off + off, PG);
+	touch_pte(l, line, sizeof(line));
+	ck_assert_msg(vmt_pte_is_uc_minus(line), "legacy PTE after: %s", line);
+	munmap((void *)l, PG);
+	ck_assert_int_eq(pread(d.fd, &v, 4, d.bar_off + off), 4);
+	ck_assert_uint_eq(v, 0x0bad0001);
+	/* and WC can be had again */
+	ck_assert_int_eq(cookie_create(d.fd, 2, off, PG, VFIO_MMAP_ATTR_WC,
+				       &c), 0);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	close_dev(&d);
+}
+END_TEST
+
+/*
+ * mremap() moves a mapping that pins a destroyed WC cookie: the moved
+ * mapping keeps the cookie (and its type) alive, and unmapping it frees
+ * the reservation.
+ */
+START_TEST(mremap_keeps_pin)
+{
+	volatile uint32_t *p, *q;
+	char line[512];
+	struct dev d;
+	uint64_t c, ph;
+
+	ivshmem(modes[_i], &d);
+	ph = d.bar_phys + 0x58000;
+	ck_assert_int_eq(cookie_create(d.fd, 2, 0x58000, 2 * PG,
+				       VFIO_MMAP_ATTR_WC, &c), 0);
+	p = map_at(d.fd, c, 2 * PG);
+	p[0] = 0x0e0e0001;
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	q = mremap((void *)p, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   (char *)mmap(NULL, 4 * PG, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) + 2 * PG);
+	ck_assert(q != MAP_FAILED);
+	ck_assert(pat_has(ph, ph + 2 * PG, "write-combining"));
+	touch_pte(q + PG / 4, line, sizeof(line));
+	ck_assert_msg(vmt_pte_is_wc(line), "moved PTE: %s", line);
+	ck_assert_uint_eq(q[0], 0x0e0e0001);
+	munmap((void *)q, 2 * PG);
+	ck_assert(!pat_has(ph, ph + 2 * PG, "write-combining"));
+	ck_assert_int_eq(map_errno(d.fd, c, PG), EINVAL);
+	close_dev(&d);
+}
+END_TEST
+
 static Suite *patched_suite(void)
 {
 	Suite *s = suite_create("kernel-uapi");
@@ -1862,6 +1977,8 @@ static Suite *patched_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, region_offsets_stable, 0, nr_modes);
 	tcase_add_loop_test(tc, probe_and_caps, 0, nr_modes);
+	tcase_add_loop_test(tc, root_mapping_outlives_wc_cookie, 0, nr_modes);
+	tcase_add_loop_test(tc, mremap_keeps_pin, 0, nr_modes);
 	/* dma-bufs of BARs exist from Linux 6.19: not on the 6.12 backport */
 	if (kernel_major() >= 7)
 		tcase_add_loop_test(tc, dma_buf_and_wc_cookies_coexist, 0,
