@@ -1969,6 +1969,44 @@ START_TEST(mremap_keeps_pin)
 }
 END_TEST
 
+/*
+ * A huge fault through a mapping that pins a destroyed WC cookie: the
+ * block is still of one type (the pinned range), so it maps with one WC
+ * PMD; after the unmap the block is uncached again and a legacy mapping
+ * of it gets an uncached PMD.
+ */
+START_TEST(huge_fault_through_pinned_cookie)
+{
+	const size_t M2 = 2UL << 20;
+	volatile uint32_t *p;
+	char line[512], lv[8];
+	struct dev d;
+	uint64_t c, ph;
+
+	ivshmem(modes[_i], &d);
+	ph = d.bar_phys + 2 * M2;
+	ck_assert_int_eq(cookie_create(d.fd, 2, 2 * M2, M2, VFIO_MMAP_ATTR_WC,
+				       &c), 0);
+	p = map_aligned(d.fd, c, M2, M2);
+	ck_assert_int_eq(cookie_destroy(d.fd, c), 0);
+	/* first touch after the destroy: the fault goes through the pin */
+	touch_pte(p + 0x1000, line, sizeof(line));
+	ck_assert_msg(!strcmp(vmt_pte_level(line, lv), "pmd"), "pinned %s: %s",
+		      lv, line);
+	ck_assert_msg(vmt_pte_is_wc(line), "pinned PMD: %s", line);
+	ck_assert(pat_has(ph, ph + M2, "write-combining"));
+	munmap((void *)p, M2);
+	ck_assert(!pat_has(ph, ph + M2, "write-combining"));
+	p = map_aligned(d.fd, d.bar_off + 2 * M2, M2, M2);
+	touch_pte(p + 0x1000, line, sizeof(line));
+	ck_assert_msg(!strcmp(vmt_pte_level(line, lv), "pmd"), "legacy %s: %s",
+		      lv, line);
+	ck_assert_msg(vmt_pte_is_uc_minus(line), "legacy PMD: %s", line);
+	munmap((void *)p, M2);
+	close_dev(&d);
+}
+END_TEST
+
 static Suite *patched_suite(void)
 {
 	Suite *s = suite_create("kernel-uapi");
@@ -1979,6 +2017,7 @@ static Suite *patched_suite(void)
 	tcase_add_loop_test(tc, probe_and_caps, 0, nr_modes);
 	tcase_add_loop_test(tc, root_mapping_outlives_wc_cookie, 0, nr_modes);
 	tcase_add_loop_test(tc, mremap_keeps_pin, 0, nr_modes);
+	tcase_add_loop_test(tc, huge_fault_through_pinned_cookie, 0, nr_modes);
 	/* dma-bufs of BARs exist from Linux 6.19: not on the 6.12 backport */
 	if (kernel_major() >= 7)
 		tcase_add_loop_test(tc, dma_buf_and_wc_cookies_coexist, 0,
