@@ -148,16 +148,16 @@ int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
 			break;
 		case VFIO_REGION_INFO_CAP_MMAP_ATTRS: {
 			/* version 1 ends after attrs; later ones add areas */
-			size_t v1 = offsetof(struct vfio_region_info_cap_mmap_attrs,
-					     attrs) + sizeof(__u64);
+			size_t at = offsetof(struct vfio_region_info_cap_mmap_attrs,
+					     attrs);
 			__u64 attrs;
 
-			if (end - off < v1) {
+			if (end - off < at + sizeof(attrs)) {
 				ret = vfm__err(-EPROTO,
 						  "capability chain: mmap-attrs capability truncated");
 				break;
 			}
-			memcpy(&attrs, b + off + v1 - sizeof(attrs), sizeof(attrs));
+			memcpy(&attrs, b + off + at, sizeof(attrs));
 			out->has_mmap_attrs = true;
 			out->mmap_attrs = (uint32_t)attrs;
 			break;
