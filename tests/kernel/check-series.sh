@@ -150,6 +150,19 @@ kdoc() { # kdoc OUT: the warnings of the files present now
 }
 kdoc "$work/kernel-doc.before"
 
+# A tinyconfig of another architecture plus its fragment, with VFIO_PCI
+# built in: cross_config FRAGMENT MAKE-ARGS... (run in $src)
+cross_config() {
+	local frag=$1 out
+	shift
+	out=${*: -1}
+	out=${out#O=}
+	"$@" tinyconfig >/dev/null &&
+		./scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" >/dev/null &&
+		"$@" olddefconfig >/dev/null &&
+		grep -qx CONFIG_VFIO_PCI=y "$out/.config"
+}
+
 # arm64: configured on the pristine tree, drivers/vfio/ rebuilt after each
 # patch (incrementally) in the bisect loop below
 arm64=0
@@ -158,11 +171,8 @@ arm_make=(make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- O="$outarm")
 if [ "$kseries" = 7.3 ] && [ "$build" -eq 1 ]; then
 	arm64=1
 	if ! command -v aarch64-linux-gnu-gcc >/dev/null ||
-	   ! (cd "$src" && "${arm_make[@]}" tinyconfig >/dev/null &&
-		./scripts/kconfig/merge_config.sh -m -O "$outarm" "$outarm/.config" \
-			"$repo/tests/vm/config/arm64.config" >/dev/null &&
-		"${arm_make[@]}" olddefconfig >/dev/null &&
-		grep -qx CONFIG_VFIO_PCI=y "$outarm/.config") >"$work/build-arm64.log" 2>&1; then
+	   ! (cd "$src" && cross_config "$repo/tests/vm/config/arm64.config" \
+		"${arm_make[@]}") >"$work/build-arm64.log" 2>&1; then
 		echo "  arm64: no cross compiler or no config (see $work/build-arm64.log)" >&2
 		result FAIL "series/$kseries/arm64-config"
 		arm64=0
@@ -223,11 +233,8 @@ if [ "$kseries" = 7.3 ] && [ "$failed" -eq 0 ]; then
 	i386=1
 	out32="$work/build-i386"
 	echo "building drivers/vfio for i386 ..." >&2
-	if (cd "$src" && make ARCH=i386 O="$out32" tinyconfig >/dev/null &&
-	    ./scripts/kconfig/merge_config.sh -m -O "$out32" "$out32/.config" \
-		"$repo/tests/vm/config/i386.config" >/dev/null &&
-	    make ARCH=i386 O="$out32" olddefconfig >/dev/null &&
-	    grep -qx CONFIG_VFIO_PCI=y "$out32/.config" &&
+	if (cd "$src" && cross_config "$repo/tests/vm/config/i386.config" \
+		make ARCH=i386 O="$out32" &&
 	    make ARCH=i386 O="$out32" -j"$jobs" drivers/vfio/) >"$work/build-i386.log" 2>&1 &&
 	   ! grep -E 'drivers/vfio/.*(warning|error):' "$work/build-i386.log" >&2; then
 		result PASS "series/$kseries/i386-build-drivers-vfio"
