@@ -2007,6 +2007,157 @@ START_TEST(huge_fault_through_pinned_cookie)
 }
 END_TEST
 
+/*
+ * A variant driver keeps its policy.  The suite's patched 7.3 kernels have
+ * vfiomap-test-variant built in (tests/vm/variant/): it hides the upper
+ * half of ivshmem's BAR2 the way hisi_acc hides part of its BAR2 (region
+ * info reports half, its mmap/read/write refuse the rest) and opts in to
+ * cookies with vfio-pci-core's helpers.  No cookie may reach the hidden
+ * half, and a cookie's mapping goes through the driver's own mmap().
+ * v3 as first posted checked cookies against the whole BAR and mapped them
+ * with vfio_pci_core_mmap() directly: both halves were reachable.
+ */
+#define VARIANT "vfiomap-test-variant"
+#define VARIANT_CALLS "/sys/kernel/debug/vfiomap_test_variant/mmap_calls"
+
+static char variant_bdf[32];
+static bool variant_bound;
+
+static int sysfs_put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* Bind @bdf to @drv through driver_override; true if it is bound so. */
+static bool rebind(const char *bdf, const char *drv)
+{
+	char path[256], link[256];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+	if (access(path, F_OK) == 0)
+		sysfs_put(path, bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	if (sysfs_put(path, drv))
+		return false;
+	sysfs_put("/sys/bus/pci/drivers_probe", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = 0;
+	base = strrchr(link, '/');
+	return base && !strcmp(base + 1, drv);
+}
+
+/* unchecked fixture (runs in the parent, whatever the tests do) */
+static void variant_setup(void)
+{
+	variant_bound = !vmt_find_device(IVSHMEM_VENDOR, IVSHMEM_DEVICE,
+					  variant_bdf) &&
+			rebind(variant_bdf, VARIANT);
+}
+
+static void variant_teardown(void)
+{
+	if (variant_bdf[0] && !rebind(variant_bdf, "vfio-pci"))
+		fprintf(stderr, "could not give %s back to vfio-pci\n",
+			variant_bdf);
+}
+
+/* The length of BAR @bar from sysfs (the device's, not what vfio reports) */
+static uint64_t sysfs_bar_len(const char *bdf, int bar)
+{
+	unsigned long long start = 0, end = 0, flags;
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	for (int i = 0; i <= bar; i++)
+		ck_assert_int_eq(fscanf(f, "%llx %llx %llx", &start, &end,
+					&flags), 3);
+	fclose(f);
+	return end > start ? end - start + 1 : 0;
+}
+
+static unsigned long long variant_mmap_calls(void)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(VARIANT_CALLS, "r");
+
+	ck_assert_msg(f, "%s: %s", VARIANT_CALLS, strerror(errno));
+	ck_assert_int_eq(fscanf(f, "%llu", &v), 1);
+	fclose(f);
+	return v;
+}
+
+START_TEST(variant_driver_keeps_its_policy)
+{
+	struct vmt_dev vd;
+	struct vfio_region_info *ri;
+	uint64_t half, off, c, cwc;
+	unsigned long long calls;
+	volatile uint32_t *p;
+	uint32_t v = 0;
+	int fd;
+
+	ck_assert_msg(variant_bound, "ivshmem %s is not bound to %s",
+		      variant_bdf, VARIANT);
+	ck_assert_int_eq(vmt_open(variant_bdf, modes[_i], &vd), 0);
+	fd = vd.fd;
+	ri = region(fd, 2);
+	half = ri->size;
+	off = ri->offset;
+	free(ri);
+	ck_assert_uint_eq(half * 2, sysfs_bar_len(variant_bdf, 2));
+	ck_assert_uint_ge(half, 2 * PG);
+
+	/* the driver's own policy, through the legacy offset */
+	ck_assert_int_eq(map_errno(fd, off + half, PG), EINVAL);
+	ck_assert_int_lt(pread(fd, &v, 4, (off_t)(off + half)), 0);
+
+	/* no cookie of the hidden half, or across its start, with or without WC */
+	ck_assert_int_eq(cookie_create(fd, 2, half, PG, 0, &c), -EINVAL);
+	ck_assert_int_eq(cookie_create(fd, 2, half - PG, 2 * PG, 0, &c), -EINVAL);
+	ck_assert_int_eq(cookie_create(fd, 2, half, PG, VFIO_MMAP_ATTR_WC, &c),
+			 -EINVAL);
+	ck_assert_int_eq(cookie_create(fd, 2, 2 * half - PG, PG,
+				       VFIO_MMAP_ATTR_WC, &c), -EINVAL);
+
+	/* the visible half takes cookies, mapped through the driver's mmap() */
+	ck_assert_int_eq(cookie_create(fd, 2, half - PG, PG, 0, &c), 0);
+	ck_assert_int_eq(cookie_create(fd, 2, half - 2 * PG, PG,
+				       VFIO_MMAP_ATTR_WC, &cwc), 0);
+	calls = variant_mmap_calls();
+	p = map_at(fd, c, PG);
+	ck_assert_uint_eq(variant_mmap_calls(), calls + 1);
+	p[0] = 0x5a5aa5a5;
+	ck_assert_int_eq(pread(fd, &v, 4, (off_t)(off + half - PG)), 4);
+	ck_assert_uint_eq(v, 0x5a5aa5a5);
+	munmap((void *)p, PG);
+	p = map_at(fd, cwc, PG);
+	ck_assert_uint_eq(variant_mmap_calls(), calls + 2);
+	munmap((void *)p, PG);
+
+	/* read() and write() at a cookie stop at its end */
+	ck_assert_int_eq(pread(fd, &v, 4, (off_t)c), 4);
+	ck_assert_uint_eq(v, 0x5a5aa5a5);
+	ck_assert_int_le(pread(fd, &v, 4, (off_t)(c + PG)), 0);
+	vmt_close(&vd);
+}
+END_TEST
+
 static Suite *patched_suite(void)
 {
 	Suite *s = suite_create("kernel-uapi");
@@ -2055,6 +2206,17 @@ static Suite *patched_suite(void)
 			    nr_modes);
 	tcase_add_test(tc, wc_create_and_close_scale_linearly);
 	suite_add_tcase(s, tc);
+
+	/* the suite's variant driver is built into the 7.3 kernels only */
+	if (kernel_major() >= 7) {
+		tc = tcase_create("variant-driver");
+		tcase_set_timeout(tc, 120);
+		tcase_add_unchecked_fixture(tc, variant_setup,
+					    variant_teardown);
+		tcase_add_loop_test(tc, variant_driver_keeps_its_policy, 0,
+				    nr_modes);
+		suite_add_tcase(s, tc);
+	}
 	return s;
 }
 

@@ -52,7 +52,12 @@ if [ "$variant" != stock ]; then
 			patches+=("$p")
 	done
 fi
-key=$( { echo "$version"; echo "$variant"; cat "${fragments[@]}";
+# The suite's test-only variant driver (variant/) is built into the patched
+# 7.3 kernels: it uses the series' vfio-pci-core cookie helpers.
+extra=()
+[ "$variant" != stock ] && [ "$kseries" = 7.3 ] &&
+	extra=("$here/variant/vfiomap_test_variant.c")
+key=$( { echo "$version"; echo "$variant"; cat "${fragments[@]}" "${extra[@]}";
 	 for p in "${patches[@]}"; do echo "=="; sed -n '/^diff --git /,$p' "$pdir/$p"; done; } |
 	 sha256sum | cut -c1-16)
 dir="$cache/kernel-$kseries-$variant-$key"
@@ -92,6 +97,13 @@ cp -al "$src/linux-source-$kseries" "$dir.tmp/src"
 for p in "${patches[@]}"; do
 	echo "applying $p" >&2
 	(cd "$dir.tmp/src" && patch -p1 -s --no-backup-if-mismatch -r - < "$pdir/$p") >&2
+done
+for f in "${extra[@]}"; do
+	# new files, not writes through the hard links into the pristine tree
+	cp "$f" "$dir.tmp/src/drivers/vfio/pci/"
+	mk="$dir.tmp/src/drivers/vfio/pci/Makefile"
+	{ cat "$mk"; echo "obj-\$(CONFIG_VFIO_PCI_CORE) += $(basename "$f" .c).o"; } > "$mk.new"
+	mv "$mk.new" "$mk"
 done
 out="$dir.tmp/out"
 (cd "$dir.tmp/src" && make O="$out" tinyconfig >/dev/null &&
