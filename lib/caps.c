@@ -37,6 +37,7 @@ void vfm__caps_free(struct vfm_caps *caps)
 	if (!caps)
 		return;
 	free(caps->sparse);
+	free(caps->attr_areas);
 	memset(caps, 0, sizeof(*caps));
 }
 
@@ -71,6 +72,61 @@ static int parse_sparse(const uint8_t *p, size_t avail, struct vfm_caps *out)
 		out->sparse[i].offset = a.offset;
 		out->sparse[i].size = a.size;
 	}
+	return 0;
+}
+
+/*
+ * VFIO_REGION_INFO_CAP_MMAP_ATTRS.  Its ID is ours until upstream assigns
+ * one, so a capability with that ID is taken for ours only if it has a
+ * version we know and the size that version needs; anything else is
+ * skipped as someone else's (a kernel that gave the number to another
+ * capability), not parsed.  Version 1: attrs.  Version 2 (and later,
+ * which may only append): attrs, nr_areas, and nr_areas areas
+ * {offset, size, attrs}, each inside the capability, none wrapping.
+ */
+static int parse_mmap_attrs(const uint8_t *p, size_t avail, uint16_t version,
+			    struct vfm_caps *out)
+{
+	const size_t at = offsetof(struct vfio_region_info_cap_mmap_attrs, attrs);
+	const size_t v2 = offsetof(struct vfio_region_info_cap_mmap_attrs, areas);
+	struct vfio_region_mmap_attrs_area a;
+	uint32_t nr;
+	__u64 attrs;
+
+	if (out->has_mmap_attrs)
+		return vfm__err(-EPROTO, "capability chain: two mmap-attrs capabilities");
+	if (version < 1 || avail < at + sizeof(attrs) || (version >= 2 && avail < v2)) {
+		vfm__debug("capability chain: capability %u version %u (%zu bytes) is not libvfiomap's mmap-attrs; skipped",
+			   VFIO_REGION_INFO_CAP_MMAP_ATTRS, version, avail);
+		return 0;
+	}
+	memcpy(&attrs, p + at, sizeof(attrs));
+	if (version >= 2) {
+		memcpy(&nr, p + offsetof(struct vfio_region_info_cap_mmap_attrs, nr_areas),
+		       sizeof(nr));
+		if (nr > (avail - v2) / sizeof(a))
+			return vfm__err(-EPROTO,
+					"capability chain: mmap-attrs claims %u areas, room for %zu",
+					nr, (avail - v2) / sizeof(a));
+		if (nr) {
+			out->attr_areas = calloc(nr, sizeof(*out->attr_areas));
+			if (!out->attr_areas)
+				return vfm__err(-ENOMEM, "out of memory");
+		}
+		for (uint32_t i = 0; i < nr; i++) {
+			memcpy(&a, p + v2 + i * sizeof(a), sizeof(a));
+			if (a.offset + a.size < a.offset)
+				return vfm__err(-EPROTO,
+						"capability chain: mmap-attrs area %u wraps", i);
+			out->attr_areas[i].offset = a.offset;
+			out->attr_areas[i].size = a.size;
+			out->attr_areas[i].attrs = (uint32_t)a.attrs;
+		}
+		out->nr_attr_areas = nr;
+	}
+	out->has_mmap_attrs = true;
+	out->mmap_attrs = (uint32_t)attrs;
+	out->mmap_attrs_version = version;
 	return 0;
 }
 
@@ -146,22 +202,9 @@ int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
 		case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
 			out->msix_mappable = true;
 			break;
-		case VFIO_REGION_INFO_CAP_MMAP_ATTRS: {
-			/* version 1 ends after attrs; later ones add areas */
-			size_t at = offsetof(struct vfio_region_info_cap_mmap_attrs,
-					     attrs);
-			__u64 attrs;
-
-			if (end - off < at + sizeof(attrs)) {
-				ret = vfm__err(-EPROTO,
-						  "capability chain: mmap-attrs capability truncated");
-				break;
-			}
-			memcpy(&attrs, b + off + at, sizeof(attrs));
-			out->has_mmap_attrs = true;
-			out->mmap_attrs = (uint32_t)attrs;
+		case VFIO_REGION_INFO_CAP_MMAP_ATTRS:
+			ret = parse_mmap_attrs(b + off, end - off, h.version, out);
 			break;
-		}
 		default:
 			break;	/* unknown capabilities are skipped */
 		}

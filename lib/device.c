@@ -37,8 +37,10 @@ static void device_free(struct vfiomap_device *dev)
 	vfm__ctx_release(dev);	/* the group and context go after the device */
 	struct vfm_region_slot *slots = atomic_load(&dev->slots);
 
-	for (uint32_t i = 0; slots && i < dev->nr_slots; i++)
+	for (uint32_t i = 0; slots && i < dev->nr_slots; i++) {
 		free(slots[i].sparse);
+		free(slots[i].attr_areas);
+	}
 	free(slots);
 	pthread_mutex_destroy(&dev->lock);
 	free(dev);

@@ -65,6 +65,10 @@ struct vfm_caps {
 	bool msix_mappable;
 	bool has_mmap_attrs;
 	uint32_t mmap_attrs;
+	uint16_t mmap_attrs_version;
+	/* the mmap-attrs capability's areas (version 2 and later) */
+	uint32_t nr_attr_areas;
+	struct vfiomap_attr_area *attr_areas;	/* malloc'd, caller frees */
 };
 int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
 		       uint32_t first, struct vfm_caps *out);
@@ -135,6 +139,8 @@ struct vfiomap_cookie {
 struct vfm_region_slot {
 	struct vfiomap_region region;
 	struct vfiomap_area *sparse;
+	uint32_t nr_attr_areas;
+	struct vfiomap_attr_area *attr_areas;
 	atomic_bool valid;	/* set (release) once region is complete */
 };
 

@@ -131,6 +131,18 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 			return vfm__err_prefix(ret, "region %u: ", index);
 		}
 	}
+	if (caps.has_mmap_attrs && caps.mmap_attrs_version < 2) {
+		/* version 1: the attributes hold for the whole region */
+		caps.attr_areas = calloc(1, sizeof(*caps.attr_areas));
+		if (!caps.attr_areas) {
+			free(ri);
+			vfm__caps_free(&caps);
+			return vfm__err(-ENOMEM, "out of memory");
+		}
+		caps.attr_areas[0].size = vfm__page_round_up(ri->size);
+		caps.attr_areas[0].attrs = caps.mmap_attrs;
+		caps.nr_attr_areas = 1;
+	}
 	slot->region.index = index;
 	slot->region.flags = ri->flags;
 	slot->region.size = ri->size;
@@ -145,6 +157,8 @@ static int load(struct vfiomap_device *dev, uint32_t index,
 	slot->region.msix_mappable = caps.msix_mappable;
 	slot->region.has_mmap_attrs = caps.has_mmap_attrs;
 	slot->region.mmap_attrs = caps.mmap_attrs;
+	slot->attr_areas = caps.attr_areas;
+	slot->nr_attr_areas = caps.nr_attr_areas;
 	free(ri);
 	classify(dev, index, &slot->region);
 	return 0;
@@ -281,4 +295,29 @@ VFIOMAP_EXPORT ssize_t vfiomap_region_write(struct vfiomap_device *dev, uint32_t
 					    uint64_t offset, const void *buf, size_t len)
 {
 	return region_io(dev, index, offset, (void *)buf, len, true);
+}
+
+VFIOMAP_EXPORT int vfiomap_region_attr_areas(struct vfiomap_device *dev, uint32_t index,
+					     struct vfiomap_attr_area *areas, uint32_t max)
+{
+	const struct vfiomap_region *r;
+	const struct vfm_region_slot *slot;
+	int ret;
+
+	if (!areas && max)
+		return vfm__err(-EINVAL, "vfiomap_region_attr_areas: NULL areas");
+	ret = vfiomap_region_get(dev, index, &r);
+	if (ret)
+		return ret;
+	if (!r->has_mmap_attrs)
+		return vfm__err(-ENODATA,
+				"region %u has no mmap-attrs capability: no cookies there (a kernel without the cookie uAPI, or a region that takes none)",
+				index);
+	/* the region is the first member of its slot */
+	slot = (const struct vfm_region_slot *)(const void *)r;
+	if (slot->nr_attr_areas > INT32_MAX)
+		return vfm__err(-EOVERFLOW, "region %u: %u areas", index, slot->nr_attr_areas);
+	for (uint32_t i = 0; i < slot->nr_attr_areas && i < max; i++)
+		areas[i] = slot->attr_areas[i];
+	return (int)slot->nr_attr_areas;
 }

@@ -117,6 +117,48 @@ int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,
 		       const struct vfiomap_region **out);
 
 /**
+ * struct vfiomap_attr_area - a part of a region and the cookie attributes
+ *	it may carry
+ * @offset: from the start of the region
+ * @size: bytes
+ * @attrs: VFIOMAP_ATTR_* that a cookie inside this area may carry; 0 for
+ *	an area that takes none (the pages of an MSI-X table or PBA in a BAR
+ *	that otherwise takes write-combining)
+ * @reserved: 0
+ */
+struct vfiomap_attr_area {
+	uint64_t offset;
+	uint64_t size;
+	uint32_t attrs;
+	uint32_t reserved;
+};
+
+/**
+ * vfiomap_region_attr_areas() - where in a region cookies may carry which
+ *	attributes (since 0.3)
+ * @dev: the device
+ * @index: region index
+ * @areas: output, room for @max areas (may be NULL when @max is 0)
+ * @max: how many areas @areas holds
+ *
+ * From the region's mmap-attrs capability (cached with the region info,
+ * no ioctl after the first vfiomap_region_get()): version 2 lists the
+ * areas in order, covering the region rounded up to a page, so that a
+ * caller never has to guess where write-combining is allowed (the kernel
+ * refuses it on MSI-X table and PBA pages with -EACCES); version 1 (a v2
+ * kernel series) gives one area, the whole region, with its attributes.
+ * A capability with libvfiomap's number but not its version and size (a
+ * kernel that gave the number to something else) is not taken for it.
+ *
+ * Return: the number of areas the region has (the first min(@max, that)
+ * are filled in); -ENODATA if the region has no mmap-attrs capability (a
+ * kernel without the cookie uAPI, or a region that takes no cookies);
+ * -EINVAL for bad arguments; or vfiomap_region_get()'s error.
+ */
+int vfiomap_region_attr_areas(struct vfiomap_device *dev, uint32_t index,
+			      struct vfiomap_attr_area *areas, uint32_t max);
+
+/**
  * vfiomap_region_read() - pread() from a region, bounds-checked
  * @dev: the device
  * @index: region index

@@ -104,6 +104,84 @@ START_TEST(mmap_attrs_both_versions)
 }
 END_TEST
 
+/*
+ * Version 2 lists the region's areas: the library keeps them (in order,
+ * with their attributes), bounds nr_areas by the capability's space, and
+ * refuses a wrapping area.
+ */
+START_TEST(mmap_attrs_areas)
+{
+	struct vfm_caps c;
+
+	memset(buf, 0, sizeof(buf));
+	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 2, 0);
+	put_u64(BASE + 8, VFIO_MMAP_ATTR_WC);
+	put_u32(BASE + 16, 3);
+	put_u64(BASE + 24, 0);
+	put_u64(BASE + 32, 0x2000);
+	put_u64(BASE + 40, VFIO_MMAP_ATTR_WC);
+	put_u64(BASE + 48, 0x2000);
+	put_u64(BASE + 56, 0x1000);		/* MSI-X table page: no WC */
+	put_u64(BASE + 64, 0);
+	put_u64(BASE + 72, 0x3000);
+	put_u64(BASE + 80, 0x4000);
+	put_u64(BASE + 88, VFIO_MMAP_ATTR_WC);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 96, BASE, BASE, &c), 0);
+	ck_assert(c.has_mmap_attrs);
+	ck_assert_uint_eq(c.mmap_attrs_version, 2);
+	ck_assert_uint_eq(c.nr_attr_areas, 3);
+	ck_assert_uint_eq(c.attr_areas[0].size, 0x2000);
+	ck_assert_uint_eq(c.attr_areas[1].offset, 0x2000);
+	ck_assert_uint_eq(c.attr_areas[1].attrs, 0);
+	ck_assert_uint_eq(c.attr_areas[2].offset, 0x3000);
+	ck_assert_uint_eq(c.attr_areas[2].size, 0x4000);
+	ck_assert_uint_eq(c.attr_areas[2].attrs, VFIO_MMAP_ATTR_WC);
+	vfm__caps_free(&c);
+
+	/* three claimed, room for two */
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 72, BASE, BASE, &c), -EPROTO);
+	/* an area that wraps */
+	put_u32(BASE + 16, 1);
+	put_u64(BASE + 24, ~0ULL - 0xfff);
+	put_u64(BASE + 32, 0x2000);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 48, BASE, BASE, &c), -EPROTO);
+	/* two mmap-attrs capabilities */
+	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 1, BASE + 16);
+	put_hdr(BASE + 16, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 1, 0);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 32, BASE, BASE, &c), -EPROTO);
+}
+END_TEST
+
+/*
+ * The capability number is ours, not upstream's: a capability with that
+ * ID but version 0, or too small for its version, is someone else's and
+ * is skipped (no cookies), not parsed into attributes.
+ */
+START_TEST(mmap_attrs_foreign_capability_skipped)
+{
+	struct vfm_caps c;
+
+	memset(buf, 0, sizeof(buf));
+	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 0, 0);
+	put_u64(BASE + 8, VFIO_MMAP_ATTR_WC);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 16, BASE, BASE, &c), 0);
+	ck_assert(!c.has_mmap_attrs);
+	vfm__caps_free(&c);
+	/* version 1 needs 16 bytes */
+	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 1, BASE + 12);
+	put_hdr(BASE + 12, VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, 0);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 20, BASE, BASE, &c), 0);
+	ck_assert(!c.has_mmap_attrs);
+	ck_assert(c.msix_mappable);
+	vfm__caps_free(&c);
+	/* version 2 needs its nr_areas */
+	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 2, 0);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 16, BASE, BASE, &c), 0);
+	ck_assert(!c.has_mmap_attrs);
+	vfm__caps_free(&c);
+}
+END_TEST
+
 START_TEST(no_caps)
 {
 	struct vfm_caps c;
@@ -142,8 +220,10 @@ START_TEST(truncated_payload)
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_TYPE, 1, 0);
 	/* header complete, type payload cut */
 	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 12, BASE, BASE, &c), -EPROTO);
+	/* too short for our mmap-attrs: someone else's capability, skipped */
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_MMAP_ATTRS, 1, 0);
-	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 10, BASE, BASE, &c), -EPROTO);
+	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 10, BASE, BASE, &c), 0);
+	ck_assert(!c.has_mmap_attrs);
 	put_hdr(BASE, VFIO_REGION_INFO_CAP_SPARSE_MMAP, 1, 0);
 	ck_assert_int_eq(vfm__parse_caps(buf, BASE + 12, BASE, BASE, &c), -EPROTO);
 }
@@ -289,6 +369,8 @@ int main(void)
 	tcase_add_test(tc, valid_chain);
 	tcase_add_test(tc, no_caps);
 	tcase_add_test(tc, mmap_attrs_both_versions);
+	tcase_add_test(tc, mmap_attrs_areas);
+	tcase_add_test(tc, mmap_attrs_foreign_capability_skipped);
 	tcase_add_test(tc, zero_length_buffer);
 	tcase_add_test(tc, truncated_header);
 	tcase_add_test(tc, truncated_payload);

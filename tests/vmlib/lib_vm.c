@@ -132,6 +132,19 @@ START_TEST(attrs_capability)
 	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
 	ck_assert(r->has_mmap_attrs);
 	ck_assert_uint_eq(r->mmap_attrs, VFIOMAP_ATTR_WC);
+	/* the kernel's areas (v3: version 2): ivshmem-plain has no MSI-X, so
+	 * one area, all of BAR2, write-combining */
+	{
+		struct vfiomap_attr_area a[2];
+
+		ck_assert_int_eq(vfiomap_region_attr_areas(dev, 2, a, 2), 1);
+		ck_assert_uint_eq(a[0].offset, 0);
+		ck_assert_uint_eq(a[0].size, r->size);
+		ck_assert_uint_eq(a[0].attrs, VFIOMAP_ATTR_WC);
+		/* config space: no cookies at all */
+		ck_assert_int_eq(vfiomap_region_attr_areas(dev, VFIOMAP_REGION_CONFIG,
+							   a, 2), -ENODATA);
+	}
 	vfiomap_device_close(dev);
 }
 END_TEST
@@ -499,6 +512,7 @@ START_TEST(stock_plain_maps_work_wc_fails)
 	ck_assert_int_eq(vfiomap_cookie_supported(dev), 0);
 	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
 	ck_assert(!r->has_mmap_attrs);
+	ck_assert_int_eq(vfiomap_region_attr_areas(dev, 2, NULL, 0), -ENODATA);
 	ck_assert_int_eq(vfiomap_map_region(dev, 2, 0, &m), 0);
 	p = vfiomap_mapping_addr(m);
 	p[0] = 0x600d;
