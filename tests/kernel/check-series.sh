@@ -256,17 +256,6 @@ if [ "$failed" -eq 0 ]; then
 	  done
 	  echo "PASS series/$kseries/kernel-doc"
 	  [ $i386 -eq 0 ] || echo "PASS series/$kseries/i386-build-drivers-vfio"; } > "$work/ok.tmp"
-	# The last build is exactly the VM suite's patched kernel (same tree,
-	# same fragment): hand it over so the suite does not build it again.
-	pdir=$("$repo/tests/vm/kernel.sh" --print-dir --series "$kseries" patched)
-	if [ "$build" -eq 1 ] && [ -z "$kdir" ] && [ -z "${VFIOMAP_KCONFIG_FRAGMENT:-}" ] &&
-	   [ ! -f "$pdir/bzImage" ]; then
-		mkdir -p "$pdir"
-		cp "$out/.config" "$pdir/config"
-		cp "$out/arch/x86/boot/bzImage" "$pdir/bzImage.tmp"
-		mv "$pdir/bzImage.tmp" "$pdir/bzImage"
-		echo "patched kernel handed to the VM suite: $pdir" >&2
-	fi
 	rm -rf "$src" "$out" "$work/modules"
 	mv "$work/ok.tmp" "$work/ok"
 	exit 0
