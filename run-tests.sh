@@ -8,7 +8,7 @@
 set -u -o pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
-stages=${STAGES:-unit asan valgrind fuzz consumer packaging series vm bench}
+stages=${STAGES:-unit abi asan valgrind fuzz consumer packaging series vm bench}
 logdir=${VFIOMAP_LOGDIR:-$root/build-logs}
 mkdir -p "$logdir"
 
@@ -43,6 +43,8 @@ for s in $stages; do
 	case $s in
 	unit)
 		stage unit ./scripts/meson-test-count.py "$build" ;;
+	abi)
+		stage abi ./tests/abi/run.sh "$build" ;;
 	asan)
 		stage asan ./scripts/asan-tests.sh "$root/build-asan" ;;
 	valgrind)

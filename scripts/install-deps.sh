@@ -8,6 +8,8 @@ pkgs=(
 	# library, tools, unit tests
 	build-essential meson ninja-build pkg-config check libsubunit-dev
 	libpci-dev pciutils pci.ids valgrind clang libclang-rt-14-dev file
+	# ABI check against the last release (tests/abi)
+	abigail-tools git
 	# kernel build (tests/vm/kernel.sh, tests/kernel/check-series.sh)
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	gcc-aarch64-linux-gnu

@@ -1,0 +1,106 @@
+#!/bin/bash
+# ABI of the built library against the last release, 0.2.0 (the v0.2.0
+# tag, commit f04de84: the last commit whose version said 0.2.0).
+#
+#   tests/abi/run.sh BUILDDIR
+#
+# 1. abidiff of BUILDDIR's library against abi/libvfiomap-0.2.0.abi (an
+#    abidw dump of 0.2.0, public headers only, kept in the repository):
+#    fails on any removed or changed function or variable (a function
+#    whose behaviour or types change gets a new version node, and the old
+#    one stays), and on a function added to a node 0.2.0 already had.
+# 2. old_consumer.c built against 0.2.0 (headers and library built from
+#    the tag) runs with this library; built against these headers it runs
+#    with the 0.2.0 library (it uses 0.2 nodes only); a program that calls
+#    a 0.3 function does not even load with 0.2.0 (the dynamic linker
+#    names the missing node) instead of failing later.
+# Prints "ok - NAME" / "not ok - NAME" and "N passed, N failed".
+set -u -o pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:?usage: tests/abi/run.sh BUILDDIR}" && pwd)
+release=0.2.0
+ref=v$release
+fallback=f04de84
+work=$(mktemp -d "${TMPDIR:-/tmp}/vfiomap-abi.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+check() { # check NAME CMD...
+	local name=$1; shift
+	if "$@" > "$work/out" 2>&1; then
+		echo "ok - $name"; passed=$((passed + 1))
+	else
+		echo "not ok - $name"; sed 's/^/#   /' "$work/out" | tail -30
+		failed=$((failed + 1))
+	fi
+}
+
+lib=$(ls "$build"/lib/libvfiomap.so.*.*.* 2>/dev/null | head -1)
+
+abi_diff() {
+	local rc
+	[ -n "$lib" ] || { echo "no library in $build/lib"; return 1; }
+	abidiff --headers-dir2 "$repo/include/libvfiomap" \
+		"$repo/abi/libvfiomap-$release.abi" "$lib" > "$work/abidiff.txt"
+	rc=$?
+	cat "$work/abidiff.txt"
+	# bit 0: abidiff error, bit 1: usage error, bit 3: incompatible change
+	(( rc & 3 )) && { echo "abidiff failed (exit $rc)"; return 1; }
+	(( rc & 8 )) && { echo "incompatible ABI change (exit $rc)"; return 1; }
+	grep -Eq '^Functions changes summary: 0 Removed, 0 Changed' "$work/abidiff.txt" &&
+	grep -Eq '^Variables changes summary: 0 Removed, 0 Changed' "$work/abidiff.txt" ||
+		{ echo "a function or variable of $release was removed or changed"; return 1; }
+	# added symbols belong to nodes newer than the release
+	if grep -E '@@?LIBVFIOMAP_0\.[12]\}' "$work/abidiff.txt"; then
+		echo "a symbol was added to a node that $release already had"
+		return 1
+	fi
+}
+check "abidiff-against-$release" abi_diff
+
+# the release, built from its tag (or commit), library only
+old=$work/old
+build_release() {
+	local c
+	c=$(git -C "$repo" rev-parse -q --verify "$ref^{commit}" ||
+	    git -C "$repo" rev-parse -q --verify "$fallback^{commit}") ||
+		{ echo "neither $ref nor $fallback is in this clone"; return 1; }
+	mkdir -p "$old/src" && git -C "$repo" archive "$c" | tar -x -C "$old/src" &&
+	meson setup "$old/build" "$old/src" > "$old/setup.log" 2>&1 &&
+	ninja -C "$old/build" "lib/libvfiomap.so.$release" > "$old/ninja.log" 2>&1 ||
+		{ cat "$old/setup.log" "$old/ninja.log" 2>/dev/null | tail -20; return 1; }
+}
+check "build-$release-from-its-tag" build_release
+
+cc_prog() { # cc_prog OUT SRC INCLUDEDIR LIBDIR
+	cc -std=c11 -Wall -Wextra -Werror -o "$1" "$2" -I"$3" -L"$4" -lvfiomap
+}
+run_with() { # run_with LIBDIR PROG
+	LD_LIBRARY_PATH=$1 "$2"
+}
+check "program-built-against-$release-runs-with-this-library" bash -c "
+	$(declare -f cc_prog run_with)
+	cc_prog '$work/old_consumer-$release' '$repo/tests/abi/old_consumer.c' \
+		'$old/src/include' '$old/build/lib' &&
+	run_with '$build/lib' '$work/old_consumer-$release'"
+check "program-built-against-these-headers-runs-with-$release" bash -c "
+	$(declare -f cc_prog run_with)
+	cc_prog '$work/old_consumer-new' '$repo/tests/abi/old_consumer.c' \
+		'$repo/include' '$build/lib' &&
+	run_with '$old/build/lib' '$work/old_consumer-new'"
+cat > "$work/new_consumer.c" <<'CEOF'
+#include <libvfiomap/libvfiomap.h>
+int main(void)
+{
+	return vfiomap_region_attr_areas(0, 0, 0, 0) == -22 ? 0 : 1;
+}
+CEOF
+check "program-using-0.3-runs-with-this-library" bash -c "
+	$(declare -f cc_prog run_with)
+	cc_prog '$work/new_consumer' '$work/new_consumer.c' '$repo/include' '$build/lib' &&
+	run_with '$build/lib' '$work/new_consumer'"
+check "program-using-0.3-does-not-load-with-$release" bash -c "
+	! LD_LIBRARY_PATH='$old/build/lib' '$work/new_consumer' 2> '$work/ld.err' &&
+	cat '$work/ld.err' && grep -q 'LIBVFIOMAP_0.3' '$work/ld.err'"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
