@@ -41,6 +41,50 @@ VFIOMAP_EXPORT int vfiomap_cookie_supported(struct vfiomap_device *dev)
 	return vfm__err(ret, "probing mmap cookies: %s", strerror(-ret));
 }
 
+/* the calling thread's last cookie request: why its attributes were refused */
+static _Thread_local enum vfiomap_refusal last_refusal;
+
+/*
+ * What the kernel's errno says about a refused cookie request with
+ * attributes (series v3: one errno per reason; docs/uapi.md).  Only the
+ * errnos that name a reason there; anything else (ENOSPC, ERANGE, ...) is
+ * no refusal of the attributes.
+ */
+static enum vfiomap_refusal refusal_of(int err, uint32_t attrs)
+{
+	if (!attrs)
+		return VFIOMAP_REFUSAL_NONE;
+	switch (err) {
+	case -EOPNOTSUPP: return VFIOMAP_REFUSAL_UNKNOWN_ATTR;
+	case -ENODEV: return VFIOMAP_REFUSAL_NO_HOST_WC;
+	case -EPERM: return VFIOMAP_REFUSAL_NOT_PREFETCHABLE;
+	case -EACCES: return VFIOMAP_REFUSAL_MSIX;
+	case -EEXIST: return VFIOMAP_REFUSAL_IOEVENTFD;
+	case -EBUSY: return VFIOMAP_REFUSAL_CONFLICT;
+	default: return VFIOMAP_REFUSAL_NONE;
+	}
+}
+
+VFIOMAP_EXPORT enum vfiomap_refusal vfiomap_last_refusal(void)
+{
+	return last_refusal;
+}
+
+VFIOMAP_EXPORT const char *vfiomap_refusal_name(enum vfiomap_refusal r)
+{
+	switch (r) {
+	case VFIOMAP_REFUSAL_NONE: return "none";
+	case VFIOMAP_REFUSAL_NO_UAPI: return "no mmap-cookie uAPI in this kernel";
+	case VFIOMAP_REFUSAL_UNKNOWN_ATTR: return "attribute unknown to the kernel";
+	case VFIOMAP_REFUSAL_NO_HOST_WC: return "no write-combining on this host";
+	case VFIOMAP_REFUSAL_NOT_PREFETCHABLE: return "BAR not prefetchable";
+	case VFIOMAP_REFUSAL_MSIX: return "MSI-X table or PBA pages";
+	case VFIOMAP_REFUSAL_IOEVENTFD: return "ioeventfds on the BAR";
+	case VFIOMAP_REFUSAL_CONFLICT: return "another memory type reserved for these pages";
+	}
+	return "unknown";
+}
+
 static const char *stock_msg =
 	"the kernel has no mmap-cookie uAPI (VFIO_DEVICE_FEATURE_MMAP_COOKIE): "
 	"a stock kernel; for write-combining, install the vfiomap-dkms package "
@@ -64,6 +108,7 @@ int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset
 
 	if (no_uapi)
 		*no_uapi = false;
+	last_refusal = VFIOMAP_REFUSAL_NONE;
 	if (!vfm__device_valid(dev) || !out)
 		return vfm__err(-EINVAL, "creating a cookie: NULL argument");
 	if (attrs & ~VFIOMAP_ATTR_ALL)
@@ -78,17 +123,27 @@ int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset
 		return vfm__err(-EOVERFLOW, "cookie range 0x%llx+0x%llx wraps",
 				   (unsigned long long)offset, (unsigned long long)size);
 	if (attrs & VFIOMAP_ATTR_WC) {
-		/* what the cached info already says, without asking the kernel */
+		/*
+		 * What the region info says (fetched once, then cached), so
+		 * that a BAR that is not prefetchable is refused for that
+		 * reason whatever the kernel's errno for it (a v2 kernel
+		 * says EOPNOTSUPP for several reasons)
+		 */
 		const struct vfiomap_region *r = vfm__region_cached(dev, region);
 
-		if (r && r->kind == VFIOMAP_REGION_KIND_MEMORY && !r->prefetchable)
+		if (!r) {
+			vfm__attempt_begin();	/* the kernel answers below */
+			if (vfiomap_region_get(dev, region, &r))
+				r = NULL;
+			vfm__attempt_end();
+		}
+
+		if (r && r->kind == VFIOMAP_REGION_KIND_MEMORY && !r->prefetchable) {
+			last_refusal = VFIOMAP_REFUSAL_NOT_PREFETCHABLE;
 			return vfm__err(-EOPNOTSUPP,
 					"BAR %u does not accept write-combining (not prefetchable)",
 					region);
-		if (r && r->has_mmap_attrs && !(r->mmap_attrs & VFIOMAP_ATTR_WC))
-			return vfm__err(-EOPNOTSUPP,
-					"region %u does not accept write-combining (the kernel offers attrs 0x%x)",
-					region, r->mmap_attrs);
+		}
 	}
 	node = calloc(1, sizeof(*node));
 	if (!node)
@@ -100,8 +155,10 @@ int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset
 		if (ret == -ENOTTY) {
 			if (no_uapi)
 				*no_uapi = true;
+			last_refusal = attrs ? VFIOMAP_REFUSAL_NO_UAPI : VFIOMAP_REFUSAL_NONE;
 			return vfm__err(-EOPNOTSUPP, "%s", stock_msg);
 		}
+		last_refusal = refusal_of(ret, attrs);
 		return vfm__err(ret, "creating a cookie for region %u 0x%llx+0x%llx attrs 0x%x: %s",
 				   region, (unsigned long long)offset,
 				   (unsigned long long)size, attrs, strerror(-ret));

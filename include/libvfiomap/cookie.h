@@ -138,6 +138,63 @@ int vfiomap_cookie_query(struct vfiomap_device *dev, uint64_t cookie,
 			 struct vfiomap_cookie_info *info);
 
 /**
+ * enum vfiomap_refusal - why a cookie's attributes were refused
+ * @VFIOMAP_REFUSAL_NONE: not refused (the last request was made, had no
+ *	attributes, or failed for another reason: a bad range, ENOSPC, ...)
+ * @VFIOMAP_REFUSAL_NO_UAPI: the kernel has no mmap-cookie uAPI (a stock
+ *	kernel): install vfiomap-dkms or a patched kernel
+ * @VFIOMAP_REFUSAL_UNKNOWN_ATTR: the kernel does not know an attribute
+ *	(EOPNOTSUPP from a v3 kernel)
+ * @VFIOMAP_REFUSAL_NO_HOST_WC: no write-combining on this host (PAT off,
+ *	"nopat"; ENODEV)
+ * @VFIOMAP_REFUSAL_NOT_PREFETCHABLE: the BAR is not prefetchable memory
+ *	(EPERM from a v3 kernel; the library refuses it itself when the
+ *	BAR's config register says so)
+ * @VFIOMAP_REFUSAL_MSIX: the range covers MSI-X table or PBA pages (EACCES):
+ *	split it around them, see vfiomap_region_attr_areas()
+ * @VFIOMAP_REFUSAL_IOEVENTFD: the BAR has ioeventfds (EEXIST): they and WC
+ *	exclude each other while both would live
+ * @VFIOMAP_REFUSAL_CONFLICT: PAT has another memory type reserved for
+ *	these pages (EBUSY): someone maps them uncached (a sysfs resource
+ *	file, another driver) until they unmap
+ */
+enum vfiomap_refusal {
+	VFIOMAP_REFUSAL_NONE = 0,
+	VFIOMAP_REFUSAL_NO_UAPI,
+	VFIOMAP_REFUSAL_UNKNOWN_ATTR,
+	VFIOMAP_REFUSAL_NO_HOST_WC,
+	VFIOMAP_REFUSAL_NOT_PREFETCHABLE,
+	VFIOMAP_REFUSAL_MSIX,
+	VFIOMAP_REFUSAL_IOEVENTFD,
+	VFIOMAP_REFUSAL_CONFLICT,
+};
+
+/**
+ * vfiomap_last_refusal() - why the calling thread's last cookie request
+ *	was refused its attributes (since 0.3)
+ *
+ * Every cookie request of the thread sets it: vfiomap_cookie_create(),
+ * vfiomap_cookie_get(), and vfiomap_map()/vfiomap_map_range() with
+ * attributes (before any sysfs fallback).  The errno those calls return
+ * stays what it was in 0.2 (-EOPNOTSUPP for a kernel without the uAPI or
+ * a BAR that is not prefetchable; the kernel's own errno otherwise); this
+ * is the reason as a value a program can act on.
+ *
+ * Return: the reason, VFIOMAP_REFUSAL_NONE if the last request was not
+ * refused its attributes (or the thread made none).
+ */
+enum vfiomap_refusal vfiomap_last_refusal(void);
+
+/**
+ * vfiomap_refusal_name() - a readable name of a refusal reason
+ * @r: the reason
+ *
+ * Return: a static string ("unknown" for a value this library does not
+ * know).
+ */
+const char *vfiomap_refusal_name(enum vfiomap_refusal r);
+
+/**
  * vfiomap_cookie_create() - create an mmap cookie (low-level)
  * @dev: the device
  * @region: region index
@@ -151,13 +208,13 @@ int vfiomap_cookie_query(struct vfiomap_device *dev, uint64_t cookie,
  * vfiomap_cookie_destroy() on the same @dev or the device's close.
  *
  * Return: 0; -EINVAL for bad arguments (checked before the kernel is
- * asked); -EOPNOTSUPP if the kernel lacks the mmap-cookie uAPI or the
- * region cannot take the attributes (the kernel's answer too), refused
- * without asking the kernel when the cached region info already says so
- * (VFIOMAP_ATTR_WC on a BAR that is not prefetchable, or mmap attrs
- * without WC); otherwise
- * the kernel's errno (see docs/uapi.md: -ERANGE, -EOVERFLOW, -ENXIO,
- * -EPERM, -EBUSY, -ENOSPC, ...).
+ * asked); -EOPNOTSUPP if the kernel lacks the mmap-cookie uAPI, or for
+ * VFIOMAP_ATTR_WC on a BAR whose config register says it is not
+ * prefetchable (refused without asking the kernel); otherwise the
+ * kernel's errno (see docs/uapi.md: a v3 kernel gives each refusal of
+ * the attributes its own: -EOPNOTSUPP, -ENODEV, -EPERM, -EACCES,
+ * -EEXIST, -EBUSY; and -ERANGE, -EOVERFLOW, -ENXIO, -ENOSPC, ...).  Why
+ * the attributes were refused: vfiomap_last_refusal().
  */
 int vfiomap_cookie_create(struct vfiomap_device *dev, uint32_t region,
 			  uint64_t offset, uint64_t size, uint32_t attrs,

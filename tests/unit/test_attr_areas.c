@@ -2,10 +2,12 @@
 /*
  * vfiomap_region_attr_areas(): where a region's cookies may carry which
  * attributes, from the series v3 capability (version 2: the areas; version
- * 1: the whole region), against the fake kernel.
+ * 1: the whole region); vfiomap_last_refusal(): why they were refused.
+ * Against the fake kernel.
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <libvfiomap/libvfiomap.h>
@@ -129,6 +131,86 @@ START_TEST(no_capability_no_areas)
 }
 END_TEST
 
+/*
+ * Why the attributes were refused, as a value: each errno of the v3
+ * kernel's table, a stock kernel, the library's own check of the BAR
+ * register; a success or a refusal that is not about the attributes
+ * leaves NONE.
+ */
+START_TEST(refusal_reasons)
+{
+	static const struct { int err; enum vfiomap_refusal why; } t[] = {
+		{ EOPNOTSUPP, VFIOMAP_REFUSAL_UNKNOWN_ATTR },
+		{ ENODEV, VFIOMAP_REFUSAL_NO_HOST_WC },
+		{ EPERM, VFIOMAP_REFUSAL_NOT_PREFETCHABLE },
+		{ EACCES, VFIOMAP_REFUSAL_MSIX },
+		{ EEXIST, VFIOMAP_REFUSAL_IOEVENTFD },
+		{ EBUSY, VFIOMAP_REFUSAL_CONFLICT },
+		{ ENOSPC, VFIOMAP_REFUSAL_NONE },
+	};
+	struct vfiomap_device *dev = fake_adopt();
+	struct vfiomap_mapping *m;
+	uint64_t c;
+
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NONE);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		fake.cookie_err = t[i].err;
+		ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, &c),
+				 -t[i].err);
+		ck_assert_int_eq(vfiomap_last_refusal(), t[i].why);
+		ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m),
+				 -t[i].err);
+		ck_assert_int_eq(vfiomap_last_refusal(), t[i].why);
+		/* no attributes asked: nothing about them was refused */
+		ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, 0, &c), -t[i].err);
+		ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NONE);
+	}
+	fake.cookie_err = EACCES;
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, &c), -EACCES);
+	fake.cookie_err = 0;
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, &c), 0);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NONE);
+	ck_assert_int_eq(vfiomap_cookie_destroy(dev, c), 0);
+	/* BAR0 is not prefetchable: the library's own refusal, same reason */
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000, VFIOMAP_ATTR_WC, &c),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NOT_PREFETCHABLE);
+	/* a stock kernel */
+	fake.cookie_uapi = false;
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, &c),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NO_UAPI);
+	ck_assert_str_eq(vfiomap_refusal_name(VFIOMAP_REFUSAL_NO_UAPI),
+			 "no mmap-cookie uAPI in this kernel");
+	ck_assert_str_eq(vfiomap_refusal_name((enum vfiomap_refusal)99), "unknown");
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/* The reason is the calling thread's own */
+static void *other_thread(void *arg)
+{
+	*(int *)arg = vfiomap_last_refusal();
+	return NULL;
+}
+
+START_TEST(refusal_is_per_thread)
+{
+	struct vfiomap_device *dev = fake_adopt();
+	pthread_t t;
+	uint64_t c;
+	int seen = -1;
+
+	fake.cookie_err = EACCES;
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, &c), -EACCES);
+	ck_assert_int_eq(pthread_create(&t, NULL, other_thread, &seen), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(seen, VFIOMAP_REFUSAL_NONE);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_MSIX);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("attr-areas");
@@ -138,6 +220,8 @@ int main(void)
 	tcase_add_test(tc, areas_of_a_v2_capability);
 	tcase_add_test(tc, version_1_is_the_whole_region);
 	tcase_add_test(tc, no_capability_no_areas);
+	tcase_add_test(tc, refusal_reasons);
+	tcase_add_test(tc, refusal_is_per_thread);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include <libvfiomap/libvfiomap.h>
 #include "vmtest.h"
@@ -183,6 +186,52 @@ START_TEST(wc_map_reaches_host_and_is_wc)
 }
 END_TEST
 
+/*
+ * The reason of a refusal as a value (0.3): an ioeventfd on BAR2 and a WC
+ * cookie exclude each other (the kernel's EEXIST), and a request that
+ * succeeds clears the reason.
+ */
+START_TEST(refusal_reasons_are_values)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	const struct vfiomap_region *r;
+	struct vfio_device_ioeventfd ev = {
+		.argsz = sizeof(ev), .flags = VFIO_DEVICE_IOEVENTFD_32,
+		.data = 0x1234,
+	};
+	struct vfiomap_mapping *m = NULL;
+	int efd = eventfd(0, EFD_CLOEXEC);
+	uint64_t c;
+
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
+	ev.offset = r->offset + 0x40;
+	ev.fd = efd;
+	ck_assert_int_eq(ioctl(vfiomap_device_fd(dev), VFIO_DEVICE_IOEVENTFD, &ev), 0);
+	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0x40000, 0x1000, VFIOMAP_ATTR_WC, &c),
+			 -EEXIST);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_IOEVENTFD);
+	ck_assert_str_eq(vfiomap_refusal_name(vfiomap_last_refusal()),
+			 "ioeventfds on the BAR");
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x40000, 0x1000, VFIOMAP_ATTR_WC, 0, &m),
+			 -EEXIST);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_IOEVENTFD);
+	ev.fd = -1;
+	ck_assert_int_eq(ioctl(vfiomap_device_fd(dev), VFIO_DEVICE_IOEVENTFD, &ev), 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0x40000, 0x1000, VFIOMAP_ATTR_WC, 0, &m), 0);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NONE);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* not prefetchable: the library's own refusal, from the BAR register */
+	vfiomap_device_close(dev);
+	dev = open_mode(edu_bdf, modes[_i], 0);
+	ck_assert_int_eq(vfiomap_map_range(dev, 0, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m),
+			 -EOPNOTSUPP);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NOT_PREFETCHABLE);
+	vfiomap_device_close(dev);
+	close(efd);
+}
+END_TEST
+
 START_TEST(huge_aligned_region_map)
 {
 	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
@@ -261,6 +310,7 @@ START_TEST(edu_through_library)
 	ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000, VFIOMAP_ATTR_WC, &c), -EOPNOTSUPP);
 	ck_assert_str_eq(vfiomap_strerror(),
 			 "BAR 0 does not accept write-combining (not prefetchable)");
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NOT_PREFETCHABLE);
 	ck_assert_uint_eq(vfiomap_device_ioctl_count(dev), before);
 	if (stock)
 		ck_assert_int_eq(vfiomap_cookie_create(dev, 0, 0, 0x1000, 0, &c), -EOPNOTSUPP);
@@ -519,6 +569,7 @@ START_TEST(stock_plain_maps_work_wc_fails)
 	ck_assert_uint_eq(p[0], 0x600d);
 	ck_assert_int_eq(vfiomap_unmap(m), 0);
 	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EOPNOTSUPP);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NO_UAPI);
 	ck_assert_ptr_null(m);
 	ck_assert_msg(strstr(vfiomap_strerror(), "no mmap-cookie uAPI"), "%s",
 		      vfiomap_strerror());
@@ -621,6 +672,7 @@ int main(void)
 	} else {
 		tcase_add_loop_test(tc, attrs_capability, 0, nr_modes);
 		tcase_add_loop_test(tc, wc_map_reaches_host_and_is_wc, 0, nr_modes);
+		tcase_add_loop_test(tc, refusal_reasons_are_values, 0, nr_modes);
 		tcase_add_loop_test(tc, huge_aligned_region_map, 0, nr_modes);
 		tcase_add_loop_test(tc, library_validation, 0, nr_modes);
 		tcase_add_loop_test(tc, concurrent_use_of_one_device, 0, nr_modes);
