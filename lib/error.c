@@ -214,6 +214,12 @@ void vfm__info(const char *fmt, ...)
 	va_end(ap);
 }
 
+VFIOMAP_EXPORT const char *vfiomap_last_error(void)
+{
+	return last_error;
+}
+
+/* 0.1's name of vfiomap_last_error(): it never was strerror(3) */
 VFIOMAP_EXPORT const char *vfiomap_strerror(void)
 {
 	return last_error;

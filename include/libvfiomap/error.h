@@ -7,8 +7,8 @@
  *
  * Every function that can fail returns a negative errno value (or NULL
  * with errno set, where it returns a pointer) and records a human-readable
- * message.  Messages are kept per thread: vfiomap_strerror() returns the
- * message of the calling thread's last failure, valid until its next
+ * message.  Messages are kept per thread: vfiomap_last_error() returns
+ * the message of the calling thread's last failure, valid until its next
  * failing call.  The library never prints, aborts or exits on its own:
  * diagnostics go to a log callback installed with vfiomap_set_log_fn(),
  * or to stderr when the environment variable VFIOMAP_DEBUG is set to a
@@ -38,10 +38,22 @@ typedef void (*vfiomap_log_fn)(enum vfiomap_log_level level, const char *msg,
 			       void *ctx);
 
 /**
- * vfiomap_strerror() - message of the calling thread's last failure
+ * vfiomap_last_error() - message of the calling thread's last failure
+ *	(since 0.3)
  *
  * Return: a NUL-terminated string owned by the library ("" if nothing
  * failed in this thread yet); valid until the thread's next failing call.
+ */
+const char *vfiomap_last_error(void);
+
+/**
+ * vfiomap_strerror() - the 0.1 name of vfiomap_last_error()
+ *
+ * Not strerror(3): it takes no errno and returns the calling thread's
+ * last message, exactly as vfiomap_last_error() does.  Kept for programs
+ * built against 0.1 and 0.2; new code calls vfiomap_last_error().
+ *
+ * Return: what vfiomap_last_error() returns.
  */
 const char *vfiomap_strerror(void);
 

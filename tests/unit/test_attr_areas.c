@@ -116,7 +116,9 @@ START_TEST(no_capability_no_areas)
 	struct vfiomap_device *dev = fake_adopt();
 
 	ck_assert_int_eq(vfiomap_region_attr_areas(dev, 0, out, 2), -ENODATA);
-	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "mmap-attrs"));
+	ck_assert_ptr_nonnull(strstr(vfiomap_last_error(), "mmap-attrs"));
+	/* the 0.1 name says the same */
+	ck_assert_str_eq(vfiomap_strerror(), vfiomap_last_error());
 	ck_assert_int_eq(vfiomap_region_attr_areas(dev, 2, NULL, 1), -EINVAL);
 	ck_assert_int_eq(vfiomap_region_attr_areas(NULL, 2, out, 2), -EINVAL);
 	ck_assert_int_eq(vfiomap_region_attr_areas(dev, 99, out, 2), -EINVAL);
