@@ -8,7 +8,9 @@
  *
  * --sysfs-root DIR reads sysfs from DIR instead of /sys (tests; like
  * lspci -O sysfs.path).  Device names come from libpci, here and not in
- * the library; the sysfs discovery is the library's lib/sysfs.c.
+ * the library; --pci-ids FILE takes them from FILE alone (like lspci -i,
+ * and not from udev's hwdb either).  The sysfs discovery is the
+ * library's lib/sysfs.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,11 +30,12 @@
 
 static bool json;
 static const char *sysfs_root = "/sys";
+static const char *pci_ids;	/* --pci-ids: names from this file alone */
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vfiomap [--sysfs-root DIR] list [--json]\n"
-		   "       vfiomap [--sysfs-root DIR] info ADDR [--json]\n"
+	fprintf(f, "usage: vfiomap [--sysfs-root DIR] [--pci-ids FILE] list [--json]\n"
+		   "       vfiomap [--sysfs-root DIR] [--pci-ids FILE] info ADDR [--json]\n"
 		   "       vfiomap [--sysfs-root DIR] map ADDR REGION [--wc] [--offset N] [--size N] [--json]\n");
 }
 
@@ -74,12 +77,13 @@ static __attribute__((noreturn)) void cli_pci_error(char *msg, ...)
 }
 #endif
 
-/* "Vendor Device" from libpci's pci.ids, or "vvvv:dddd". */
+/* "Vendor Device" from libpci's pci.ids (or --pci-ids), or "vvvv:dddd". */
 static void pci_name(unsigned int vendor, unsigned int device, char *buf, size_t len)
 {
 	snprintf(buf, len, "%04x:%04x", vendor, device);
 #ifdef HAVE_LIBPCI
 	struct pci_access *pacc = pci_alloc();
+	int flags = PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE;
 	char name[256];
 
 	if (!pacc)
@@ -87,8 +91,11 @@ static void pci_name(unsigned int vendor, unsigned int device, char *buf, size_t
 	pacc->warning = cli_pci_quiet;
 	pacc->debug = cli_pci_quiet;
 	pacc->error = cli_pci_error;
-	if (pci_lookup_name(pacc, name, sizeof(name), PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE,
-			    vendor, device))
+	if (pci_ids) {
+		pci_set_name_list_path(pacc, (char *)pci_ids, 0);
+		flags |= PCI_LOOKUP_NO_HWDB;
+	}
+	if (pci_lookup_name(pacc, name, sizeof(name), flags, vendor, device))
 		snprintf(buf, len, "%s", name);
 	pci_cleanup(pacc);
 #endif
@@ -342,6 +349,8 @@ int main(int argc, char **argv)
 			size = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--sysfs-root") && i + 1 < argc)
 			sysfs_root = argv[++i];
+		else if (!strcmp(argv[i], "--pci-ids") && i + 1 < argc)
+			pci_ids = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;

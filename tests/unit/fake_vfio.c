@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,65 @@
 #include "uapi/vfio_iommufd_cdev.h"
 
 struct fake_vfio fake = { .memfd = -1 };
+
+/* Inside the fake's own code: its libc calls are not the library's. */
+static unsigned int in_fake;
+
+const char *const fake_call_names[FAKE_NR_CALLS] = {
+	[FAKE_CALL_IOCTL] = "ioctl", [FAKE_CALL_OPEN_NODE] = "open_node",
+	[FAKE_CALL_OPEN] = "open", [FAKE_CALL_FOPEN] = "fopen",
+	[FAKE_CALL_OPENDIR] = "opendir", [FAKE_CALL_STAT] = "stat",
+	[FAKE_CALL_READLINK] = "readlink", [FAKE_CALL_FCNTL] = "fcntl",
+	[FAKE_CALL_PREAD] = "pread", [FAKE_CALL_MMAP] = "mmap",
+	[FAKE_CALL_MADVISE] = "madvise", [FAKE_CALL_CALLOC] = "calloc",
+	[FAKE_CALL_REALLOC] = "realloc",
+};
+
+void fake_inject_arm(unsigned int fail_at, int err)
+{
+	memset(&fake.inj, 0, sizeof(fake.inj));
+	fake.inj.fail_at = fail_at;
+	fake.inj.err = err;
+	fake.inj.armed = true;
+}
+
+bool fake_inject_disarm(void)
+{
+	fake.inj.armed = false;
+	return fake.inj.hit;
+}
+
+bool fake_inject(enum fake_call kind, const char *fmt, ...)
+{
+	struct fake_inject *in = &fake.inj;
+	va_list ap;
+	int n;
+
+	if (!in->armed || in_fake)
+		return false;
+	in->by_kind[kind]++;
+	if (++in->calls != in->fail_at)
+		return false;
+	in->hit = true;
+	n = snprintf(in->what, sizeof(in->what), "call %u, %s ", in->calls,
+		     fake_call_names[kind]);
+	va_start(ap, fmt);
+	vsnprintf(in->what + n, sizeof(in->what) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return true;
+}
+
+void fake_inject_mapped(void *addr, size_t len)
+{
+	struct fake_inject *in = &fake.inj;
+
+	if (!in->armed || in_fake)
+		return;
+	if (in->nr_mmaps == FAKE_MAX_MMAPS)
+		abort();
+	in->mmaps[in->nr_mmaps].addr = (uintptr_t)addr;
+	in->mmaps[in->nr_mmaps++].len = len;
+}
 
 static void die(const char *what)
 {
@@ -242,8 +302,22 @@ static enum fake_kind kind_of(const char *path)
 	return FAKE_OTHER;
 }
 
+static int open_node(const char *path);
+
 /* The library's one open of VFIO nodes (lib/ioctl.c is not linked). */
 int vfm__open_node(const char *path)
+{
+	int ret;
+
+	if (fake_inject(FAKE_CALL_OPEN_NODE, "%s", path))
+		return -fake.inj.err;
+	in_fake++;
+	ret = open_node(path);
+	in_fake--;
+	return ret;
+}
+
+static int open_node(const char *path)
 {
 	enum fake_kind kind = kind_of(path);
 	struct fake_file *f;
@@ -395,6 +469,23 @@ static int dispatch(int fd, unsigned long req, void *arg)
 	}
 }
 
+static const char *req_name(unsigned long req)
+{
+	switch (req) {
+	case VFIO_DEVICE_GET_INFO: return "VFIO_DEVICE_GET_INFO";
+	case VFIO_DEVICE_GET_REGION_INFO: return "VFIO_DEVICE_GET_REGION_INFO";
+	case VFIO_DEVICE_FEATURE: return "VFIO_DEVICE_FEATURE";
+	case VFIO_GROUP_GET_STATUS: return "VFIO_GROUP_GET_STATUS";
+	case VFIO_GROUP_SET_CONTAINER: return "VFIO_GROUP_SET_CONTAINER";
+	case VFIO_SET_IOMMU: return "VFIO_SET_IOMMU";
+	case VFIO_GROUP_GET_DEVICE_FD: return "VFIO_GROUP_GET_DEVICE_FD";
+	case VFIO_DEVICE_BIND_IOMMUFD: return "VFIO_DEVICE_BIND_IOMMUFD";
+	case IOMMU_IOAS_ALLOC: return "IOMMU_IOAS_ALLOC";
+	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: return "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
+	default: return "(unknown)";
+	}
+}
+
 /* The library's one ioctl entry point (lib/ioctl.c is not linked). */
 int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req, void *arg)
 {
@@ -403,14 +494,49 @@ int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req, void *arg)
 	if (dev)
 		atomic_fetch_add(&dev->ioctls, 1);
 	fake.nr_ioctls++;
+	if (fake_inject(FAKE_CALL_IOCTL, "%s", req_name(req)))
+		return -fake.inj.err;
+	in_fake++;
 	if (fcntl(fd, F_GETFD) < 0)
-		return -EBADF;		/* as the kernel: a closed fd */
-	if (fake.hook) {
-		ret = fake.hook(req, arg);
-		if (ret)
-			return ret;
+		ret = -EBADF;		/* as the kernel: a closed fd */
+	else
+		ret = fake.hook ? fake.hook(req, arg) : 0;
+	if (!ret)
+		ret = dispatch(fd, req, arg);
+	in_fake--;
+	return ret;
+}
+
+void fake_live(struct fake_live *l)
+{
+	memset(l, 0, sizeof(*l));
+	in_fake++;
+	for (unsigned int i = 0; i < fake.nr_files; i++) {
+		const struct fake_file *f = &fake.files[i];
+
+		if (!still_open(f, (int)i + 1))
+			continue;
+		switch (f->kind) {
+		case FAKE_GROUP:
+			l->groups++;
+			l->grouped += f->container &&
+				      still_open(&fake.files[f->container - 1], f->container);
+			break;
+		case FAKE_CONTAINER:
+			l->containers++;
+			break;
+		case FAKE_IOMMUFD:
+			l->iommufds++;
+			l->ioas += f->nr_ioas;
+			break;
+		default:
+			break;
+		}
 	}
-	return dispatch(fd, req, arg);
+	in_fake--;
+	l->cookies = fake.nr_cookies;
+	for (unsigned int i = 0; i < fake.nr_cookies; i++)
+		l->cookie_refs += fake.cookies[i].refs;
 }
 
 static void mkpath(const char *root, const char *rel)

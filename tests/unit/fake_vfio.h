@@ -54,6 +54,36 @@ struct fake_file {
 	unsigned int nr_ioas;
 };
 
+/*
+ * Failure injection.  While armed, every call the library makes through
+ * the fake (vfm__ioctl(), vfm__open_node()) or to one of the libc
+ * functions fake_wrap.c wraps (-Wl,--wrap, see tests/unit/meson.build)
+ * is counted, and the fail_at-th fails: an ioctl or node open returns
+ * -err, a libc call -1, MAP_FAILED or NULL with errno err (allocations:
+ * ENOMEM).  The fake's own calls and the releases (close, munmap, free)
+ * are not counted: releases cannot fail in a way a caller could act on.
+ */
+enum fake_call {
+	FAKE_CALL_IOCTL, FAKE_CALL_OPEN_NODE, FAKE_CALL_OPEN, FAKE_CALL_FOPEN,
+	FAKE_CALL_OPENDIR, FAKE_CALL_STAT, FAKE_CALL_READLINK, FAKE_CALL_FCNTL,
+	FAKE_CALL_PREAD, FAKE_CALL_MMAP, FAKE_CALL_MADVISE, FAKE_CALL_CALLOC,
+	FAKE_CALL_REALLOC, FAKE_NR_CALLS
+};
+extern const char *const fake_call_names[FAKE_NR_CALLS];
+#define FAKE_MAX_MMAPS	64
+struct fake_inject {
+	bool armed;
+	unsigned int fail_at;		/* 1, 2, ...; 0: count only */
+	int err;
+	unsigned int calls;		/* counted since fake_inject_arm() */
+	unsigned int by_kind[FAKE_NR_CALLS];
+	bool hit;			/* the fail_at-th call came (and failed) */
+	char what[160];			/* which call that was */
+	/* every mmap that succeeded while armed: what the call mapped */
+	unsigned int nr_mmaps;
+	struct { uintptr_t addr; size_t len; } mmaps[FAKE_MAX_MMAPS];
+};
+
 struct fake_vfio {
 	int memfd;			/* the device */
 	uint32_t num_regions;
@@ -75,6 +105,7 @@ struct fake_vfio {
 	unsigned int nr_files;
 	/* called before each request; nonzero return fails it with that value */
 	int (*hook)(unsigned long req, void *arg);
+	struct fake_inject inj;
 };
 
 extern struct fake_vfio fake;
@@ -100,6 +131,25 @@ struct fake_file *fake_file_of(int fd);
 int fake_id_of(int fd);
 /* An IOAS allocated in the iommufd @fd (as a VMM would). */
 uint32_t fake_ioas_alloc(int fd);
+
+/* Count the library's calls from now on and fail the @fail_at-th with @err. */
+void fake_inject_arm(unsigned int fail_at, int err);
+/* Stop counting (fake.inj keeps the record); true if a call was failed. */
+bool fake_inject_disarm(void);
+/* A call of the library (fake_wrap.c): counted; true: fail it. */
+bool fake_inject(enum fake_call kind, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The library mapped [@addr, @addr + @len) (recorded while armed). */
+void fake_inject_mapped(void *addr, size_t len);
+
+/* What the fake kernel holds alive: open nodes and the objects in them. */
+struct fake_live {
+	unsigned int groups, containers, iommufds;	/* open nodes */
+	unsigned int grouped;		/* open groups set to an open container */
+	unsigned int ioas;		/* IOAS of the open iommufds */
+	unsigned int cookies, cookie_refs;
+};
+void fake_live(struct fake_live *l);
 
 /*
  * A temporary sysfs + /dev tree for one device @bdf bound to vfio-pci in

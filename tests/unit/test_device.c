@@ -254,15 +254,35 @@ START_TEST(noiommu_cdev_open)
 {
 	struct vfiomap_device *dev = NULL;
 	struct vfiomap_open_opts o;
+	struct fake_file *f;
+	char iommu[256];
+	uint32_t ioas = 1234;
+	unsigned int nr_iommufds = 0;
+	int fd;
 
 	fake_tree_create(&tree, "0000:00:04.0", "noiommu-vfio1", true);
 	o = tree_opts(VFIOMAP_MODE_CDEV, 0);
 	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
 	ck_assert_int_eq(vfiomap_device_mode(dev), VFIOMAP_MODE_CDEV);
+	/* bound once, to the library's own /dev/iommu: the one it hands out */
 	ck_assert_uint_eq(fake.nr_bind, 1);
-	ck_assert_int_ge(fake.bind_iommufd, 0);
+	fd = vfiomap_device_iommufd(dev, &ioas);
+	ck_assert_int_ge(fd, 0);
+	f = fake_file_of(fd);
+	ck_assert_ptr_nonnull(f);
+	snprintf(iommu, sizeof(iommu), "%s/iommu", tree.dev);
+	ck_assert_str_eq(f->path, iommu);
+	ck_assert_int_eq(f->kind, FAKE_IOMMUFD);
+	ck_assert_int_eq(fake.bind_iommufd, fake_id_of(fd));
+	for (unsigned int i = 0; i < fake.nr_files; i++)
+		nr_iommufds += fake.files[i].kind == FAKE_IOMMUFD;
+	ck_assert_uint_eq(nr_iommufds, 1);
+	/* no IOAS: none allocated in it, none attached, none reported */
+	ck_assert_uint_eq(f->nr_ioas, 0);
 	ck_assert_uint_eq(fake.nr_ioas_alloc, 0);
 	ck_assert_uint_eq(fake.nr_attach, 0);
+	ck_assert_uint_eq(fake.attach_pt, 0);
+	ck_assert_uint_eq(ioas, 0);
 	vfiomap_device_close(dev);
 
 	fake.nr_bind = 0;
