@@ -178,30 +178,28 @@ check dkms-package-has-dkms-conf bash -c "
 check dkms-registered-by-dh_dkms bash -c "
 	dpkg-deb --ctrl-tarfile '$(deb vfiomap-dkms)' | tar -xO ./postinst | grep -q '^DKMS_NAME=vfiomap' &&
 	dpkg-deb -f '$(deb vfiomap-dkms)' Depends | grep -q dkms"
-# `dkms build` of the packaged tree for Debian's 6.12 kernel (its headers
-# installed from the archive, as a user would), then `dkms remove`: the
+# `dkms build` of the packaged tree for Debian's 6.12 kernel, as a user's
+# DKMS would run it, but on trees of the work directory: the headers come
+# unpacked from the cache (tests/vm/debian-kernel.sh; installing them would
+# install the kernel image, write /boot and rebuild the initramfs), and
+# DKMS's tree, its source tree and its signing key live under $work, so the
 # machine keeps no DKMS state.  And a kernel of another release is refused.
 dkroot=$work/dkms-root
 dkms_build() {
-	local abi kdir ver ret=0
+	local abi kdir ver m
+	local -a dk
 	read -r abi kdir < <("$repo/tests/vm/debian-kernel.sh" headers) || return 1
-	mkdir -p "$dkroot" && dpkg-deb -x "$(deb vfiomap-dkms)" "$dkroot" || return 1
+	mkdir -p "$dkroot" "$work/dkms-tree" && dpkg-deb -x "$(deb vfiomap-dkms)" "$dkroot" || return 1
 	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$dkroot"/usr/src/vfiomap-*/dkms.conf)
-	dkms remove "vfiomap/$ver" --all >/dev/null 2>&1 || true
-	rm -rf "/usr/src/vfiomap-$ver"
-	cp -a "$dkroot/usr/src/vfiomap-$ver" /usr/src/ &&
-	dkms add "vfiomap/$ver" &&
-	dkms build "vfiomap/$ver" -k "$abi" || ret=1
-	if [ $ret -eq 0 ]; then
-		for m in vfio vfio_iommu_type1 vfio-pci-core vfio-pci mdev; do
-			ls /var/lib/dkms/vfiomap/"$ver"/"$abi"/*/module/"$m".ko* || ret=1
-		done
-		modinfo -F vermagic /var/lib/dkms/vfiomap/"$ver"/"$abi"/*/module/vfio.ko* |
-			grep -q "^$abi " || ret=1
-	fi
-	dkms remove "vfiomap/$ver" --all >/dev/null 2>&1 || true
-	rm -rf "/usr/src/vfiomap-$ver"
-	return $ret
+	dk=(env mok_signing_key="$work/mok.key" mok_certificate="$work/mok.pub"
+	    dkms --dkmstree "$work/dkms-tree" --sourcetree "$dkroot/usr/src")
+	"${dk[@]}" add "vfiomap/$ver" &&
+	"${dk[@]}" build "vfiomap/$ver" -k "$abi" --kernelsourcedir "$kdir" || return 1
+	for m in vfio vfio_iommu_type1 vfio-pci-core vfio-pci mdev; do
+		ls "$work/dkms-tree/vfiomap/$ver/$abi/"*/module/"$m".ko* || return 1
+	done
+	modinfo -F vermagic "$work/dkms-tree/vfiomap/$ver/$abi/"*/module/vfio.ko* |
+		grep -q "^$abi "
 }
 check dkms-build-for-debian-6.12-headers dkms_build
 check dkms-refuses-another-kernel-release bash -c "

@@ -2,9 +2,10 @@
 # Debian's own 6.12 kernel, the one Debian 12/13 users run, matched to the
 # linux-source-6.12 the 6.12 series and the DKMS package are made from.
 #
-#   tests/vm/debian-kernel.sh headers   install linux-headers-<abi> (apt,
-#                                       the system's own suite); print
-#                                       "ABI KDIR"
+#   tests/vm/debian-kernel.sh headers   download linux-headers-<abi> (and
+#                                       its -common and linux-kbuild) into
+#                                       the cache (never installed) and
+#                                       extract them; print "ABI KDIR"
 #   tests/vm/debian-kernel.sh image     download linux-image-<abi>-unsigned
 #                                       into the cache (never installed) and
 #                                       extract it; print "ABI DIR" with
@@ -36,14 +37,37 @@ abi=${abi%-unsigned}
 
 case $what in
 headers)
-	kdir=/lib/modules/$abi/build
-	if [ ! -f "$kdir/Makefile" ]; then
-		echo "debian-kernel: installing linux-headers-$abi" >&2
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-			--no-install-recommends "linux-headers-$abi" >/dev/null ||
-		{ $SUDO apt-get update -qq >&2
-		  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-			--no-install-recommends "linux-headers-$abi" >/dev/null; }
+	# Downloaded and unpacked into the cache, never installed: the
+	# linux-headers-<abi> package depends on linux-image-<abi>, whose
+	# installation writes /boot and rebuilds every initramfs.  The three
+	# packages a module build needs: the flavour's headers, the common
+	# headers and kbuild (their symlinks are relative; the flavour's
+	# Makefile includes the common one by absolute path, rewritten here).
+	dir=$cache/debian-headers-$abi
+	kdir=$dir/usr/src/linux-headers-$abi
+	if [ ! -f "$dir/ok" ]; then
+		mkdir -p "$cache"
+		exec 9>"$cache/debian-headers.lock"
+		flock 9
+		if [ ! -f "$dir/ok" ]; then
+			kver=${abi%-amd64}
+			hpkgs=("linux-headers-$abi" "linux-headers-$kver-common"
+			       "linux-kbuild-$kver")
+			rm -rf "$dir.tmp"
+			mkdir -p "$dir.tmp/deb"
+			echo "debian-kernel: downloading ${hpkgs[*]}" >&2
+			(cd "$dir.tmp/deb" && apt-get download -q "${hpkgs[@]}" >&2) ||
+				{ echo "debian-kernel: cannot download ${hpkgs[*]}" >&2; exit 1; }
+			for d in "$dir.tmp/deb/"*.deb; do
+				dpkg-deb -x "$d" "$dir.tmp"
+			done
+			rm -rf "$dir.tmp/deb"
+			sed -i "s|^include /usr/src/|include $dir/usr/src/|" \
+				"$dir.tmp/usr/src/linux-headers-$abi/Makefile"
+			echo "${hpkgs[*]} $(date -u +%F)" > "$dir.tmp/ok"
+			rm -rf "$dir"
+			mv "$dir.tmp" "$dir"
+		fi
 	fi
 	[ -f "$kdir/Makefile" ] || { echo "debian-kernel: no headers in $kdir" >&2; exit 1; }
 	echo "$abi $kdir"
