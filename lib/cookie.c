@@ -65,6 +65,11 @@ static enum vfiomap_refusal refusal_of(int err, uint32_t attrs)
 	}
 }
 
+void vfm__set_refusal(enum vfiomap_refusal r)
+{
+	last_refusal = r;
+}
+
 VFIOMAP_EXPORT enum vfiomap_refusal vfiomap_last_refusal(void)
 {
 	return last_refusal;

@@ -115,6 +115,10 @@ struct vfiomap_mapping {
 	uint64_t offset;	/* in the region */
 	uint32_t attrs;
 	struct vfiomap_cookie *own;	/* the cookie made for the mapping, or NULL */
+	/* VFIOMAP_MAP_WC_WHERE_ALLOWED: the WC pieces' cookies, and their bytes */
+	struct vfiomap_cookie **pieces;
+	uint32_t nr_pieces;
+	uint64_t wc_size;
 	bool sysfs_wc;
 	bool fixed;		/* at the caller's address: unmap leaves PROT_NONE */
 	/* the device's list (under its lock): unlinking needs no search */
@@ -187,6 +191,8 @@ int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset
 		    struct vfiomap_cookie **out, bool *no_uapi);
 /* Drop the reference @c (unlinked and freed, whatever the kernel says). */
 int vfm__cookie_drop(struct vfiomap_cookie *c);
+/* the calling thread's vfiomap_last_refusal() */
+void vfm__set_refusal(enum vfiomap_refusal r);
 
 /* A cached region, or NULL: never asks the kernel. */
 const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,

@@ -17,7 +17,8 @@
 
 #include "internal.h"
 
-#define MAP_FLAGS_ALL (VFIOMAP_MAP_FIXED | VFIOMAP_MAP_COOKIE | VFIOMAP_MAP_DONTFORK)
+#define MAP_FLAGS_ALL (VFIOMAP_MAP_FIXED | VFIOMAP_MAP_COOKIE | VFIOMAP_MAP_DONTFORK | \
+		       VFIOMAP_MAP_WC_WHERE_ALLOWED)
 /* the first struct vfiomap_map_opts (0.2) */
 #define MAP_OPTS_MIN (offsetof(struct vfiomap_map_opts, cookie) + sizeof(uint64_t))
 
@@ -398,6 +399,118 @@ static int map_attrs(struct vfiomap_device *dev, const struct vfiomap_region *r,
 			"no backend maps region %u with attrs 0x%x", r->index, o->attrs);
 }
 
+/* Drop the cookies of a mapping's WC pieces. */
+static int pieces_drop(struct vfiomap_mapping *m)
+{
+	int ret = 0;
+
+	for (uint32_t i = 0; i < m->nr_pieces; i++) {
+		int r = vfm__cookie_drop(m->pieces[i]);
+
+		if (r && !ret)
+			ret = r;
+	}
+	free(m->pieces);
+	m->pieces = NULL;
+	m->nr_pieces = 0;
+	return ret;
+}
+
+/*
+ * VFIOMAP_MAP_WC_WHERE_ALLOWED: map [offset, offset + size) at @base in
+ * pieces, each part of an area where the region's mmap-attrs capability
+ * allows WC through a WC cookie of its own, the rest (MSI-X table and PBA
+ * pages, a BAR that is not prefetchable, a kernel without cookies) through
+ * the region's offset, uncached.  A WC piece the kernel refuses (no WC on
+ * this host, another memory type reserved for its pages) is mapped
+ * uncached too: the call promises WC where the kernel allows it, and
+ * vfiomap_last_refusal() tells why it did not.  @base is a reservation of
+ * @size bytes (or the caller's, FIXED); on failure the pieces mapped so
+ * far are the caller's to release with it.
+ */
+static int map_wc_pieces(struct vfiomap_device *dev, const struct vfiomap_region *r,
+			 uint64_t offset, uint64_t size, int prot,
+			 struct vfiomap_mapping *m, uint8_t *base)
+{
+	const struct vfm_region_slot *slot = (const void *)r;
+	enum vfiomap_refusal why = VFIOMAP_REFUSAL_NONE;
+	uint64_t pos = offset, end = offset + size;
+	int ret;
+
+	if (!r->has_mmap_attrs)
+		why = VFIOMAP_REFUSAL_NO_UAPI;
+	else if (!(r->mmap_attrs & VFIOMAP_ATTR_WC))
+		why = r->kind == VFIOMAP_REGION_KIND_MEMORY && !r->prefetchable ?
+		      VFIOMAP_REFUSAL_NOT_PREFETCHABLE : VFIOMAP_REFUSAL_NO_HOST_WC;
+	if (slot->nr_attr_areas) {
+		m->pieces = calloc(slot->nr_attr_areas, sizeof(*m->pieces));
+		if (!m->pieces)
+			return vfm__err(-ENOMEM, "out of memory");
+	}
+	while (pos < end) {
+		uint64_t piece_end = end, file_off = r->offset + pos;
+		bool wc = false;
+
+		/* the area holding @pos decides; a piece ends with its area */
+		for (uint32_t i = 0; i < slot->nr_attr_areas; i++) {
+			const struct vfiomap_attr_area *a = &slot->attr_areas[i];
+
+			if (pos < a->offset || pos - a->offset >= a->size)
+				continue;
+			if (a->offset + a->size < piece_end)
+				piece_end = a->offset + a->size;
+			wc = a->attrs & VFIOMAP_ATTR_WC;
+			break;
+		}
+		/* a piece not in any area ends where the next area begins */
+		for (uint32_t i = 0; i < slot->nr_attr_areas; i++)
+			if (slot->attr_areas[i].offset > pos &&
+			    slot->attr_areas[i].offset < piece_end)
+				piece_end = slot->attr_areas[i].offset;
+		piece_end = vfm__page_round_up(piece_end);
+		if (piece_end <= pos || piece_end > end)
+			piece_end = end;
+		if (wc) {
+			struct vfiomap_cookie *c;
+
+			vfm__attempt_begin();	/* a refusal is not this call's failure */
+			ret = vfm__cookie_new(dev, r->index, pos, piece_end - pos,
+					      VFIOMAP_ATTR_WC, VFM_COOKIE_MAPPING, &c, NULL);
+			vfm__attempt_end();
+			if (!ret) {
+				m->pieces[m->nr_pieces++] = c;
+				file_off = c->cookie;
+				m->wc_size += piece_end - pos;
+			} else if (vfiomap_last_refusal() != VFIOMAP_REFUSAL_NONE) {
+				why = vfiomap_last_refusal();
+			} else {
+				return vfm__err(ret, "a WC cookie for region %u 0x%llx+0x%llx: %s",
+						r->index, (unsigned long long)pos,
+						(unsigned long long)(piece_end - pos),
+						strerror(-ret));
+			}
+		}
+		ret = map_into(base + (pos - offset), piece_end - pos, prot, dev->fd, file_off);
+		if (ret)
+			return vfm__err(ret, "mmap of region %u 0x%llx+0x%llx (%s): %s", r->index,
+					(unsigned long long)pos,
+					(unsigned long long)(piece_end - pos),
+					file_off == r->offset + pos ? "uncached" : "WC cookie",
+					strerror(-ret));
+		pos = piece_end;
+	}
+	if (m->wc_size) {
+		m->attrs = VFIOMAP_ATTR_WC;
+		m->cookie = m->pieces[0]->cookie;
+	}
+	vfm__set_refusal(m->wc_size == size ? VFIOMAP_REFUSAL_NONE : why);
+	if (m->wc_size < size)
+		vfm__debug("region %u 0x%llx+0x%llx: 0x%llx bytes write-combining, the rest uncached (%s)",
+			   r->index, (unsigned long long)offset, (unsigned long long)size,
+			   (unsigned long long)m->wc_size, vfiomap_refusal_name(why));
+	return 0;
+}
+
 /* The cookie to map, and where in the file: an existing one, or none. */
 static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r,
 		      uint64_t offset, uint64_t size, const struct vfiomap_map_opts *o,
@@ -451,6 +564,10 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 		return vfm__err(-EINVAL, "unknown attributes 0x%x", o->attrs);
 	if ((o->flags & VFIOMAP_MAP_COOKIE) && o->attrs)
 		return vfm__err(-EINVAL, "VFIOMAP_MAP_COOKIE takes the cookie's attributes: attrs must be 0");
+	if ((o->flags & VFIOMAP_MAP_WC_WHERE_ALLOWED) &&
+	    ((o->flags & VFIOMAP_MAP_COOKIE) || o->attrs))
+		return vfm__err(-EINVAL,
+				"VFIOMAP_MAP_WC_WHERE_ALLOWED makes its own cookies: no VFIOMAP_MAP_COOKIE, attrs 0");
 	if (o->cookie_handle && (!(o->flags & VFIOMAP_MAP_COOKIE) || o->cookie))
 		return vfm__err(-EINVAL,
 				"cookie_handle needs VFIOMAP_MAP_COOKIE and a zero cookie value");
@@ -487,7 +604,8 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 				index);
 	sparse_layout = r->has_sparse &&
 			vfm__area_containing(r->sparse, r->nr_sparse, offset, size) < 0;
-	if (sparse_layout && (one_area || o->attrs || (o->flags & VFIOMAP_MAP_COOKIE)))
+	if (sparse_layout && (one_area || o->attrs ||
+			      (o->flags & (VFIOMAP_MAP_COOKIE | VFIOMAP_MAP_WC_WHERE_ALLOWED))))
 		return vfm__err(-EINVAL,
 				"range 0x%llx+0x%llx of region %u is not inside one mmappable area",
 				(unsigned long long)offset, (unsigned long long)size, index);
@@ -508,6 +626,15 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 		ret = map_attrs(dev, r, offset, size, prot, o, m, &base);
 		if (ret)
 			goto fail;
+	} else if (o->flags & VFIOMAP_MAP_WC_WHERE_ALLOWED) {
+		ret = place(o, size, offset, &base);
+		if (ret)
+			goto fail;
+		ret = map_wc_pieces(dev, r, offset, size, prot, m, base);
+		if (ret) {
+			release(base, size, fixed);
+			goto fail;
+		}
 	} else {
 		ret = map_source(dev, r, offset, size, o, m, &file_off);
 		if (ret)
@@ -539,6 +666,7 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 fail:
 	if (m->own)
 		vfm__cookie_drop(m->own);
+	pieces_drop(m);
 	free(m);
 	return ret;
 }
@@ -633,6 +761,12 @@ VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 		if (r && !ret)
 			ret = r;
 	}
+	if (m->pieces) {
+		int r = pieces_drop(m);
+
+		if (r && !ret)
+			ret = r;
+	}
 	free(m);
 	return ret;
 }
@@ -670,4 +804,13 @@ VFIOMAP_EXPORT uint64_t vfiomap_mapping_offset(const struct vfiomap_mapping *m)
 VFIOMAP_EXPORT uint32_t vfiomap_mapping_attrs(const struct vfiomap_mapping *m)
 {
 	return m ? m->attrs : 0;
+}
+
+VFIOMAP_EXPORT uint64_t vfiomap_mapping_wc_size(const struct vfiomap_mapping *m)
+{
+	if (!m)
+		return 0;
+	if (m->pieces)
+		return m->wc_size;
+	return (m->attrs & VFIOMAP_ATTR_WC) ? m->size : 0;
 }

@@ -24,6 +24,14 @@ struct vfiomap_cookie;
 #define VFIOMAP_MAP_COOKIE	(1u << 1)
 /* madvise(MADV_DONTFORK): a fork() child does not inherit the mapping. */
 #define VFIOMAP_MAP_DONTFORK	(1u << 2)
+/*
+ * (0.3) Write-combining wherever the kernel allows it, uncached elsewhere,
+ * in one contiguous mapping: the MSI-X table and PBA pages of the BAR (and
+ * anything the kernel refuses WC, see vfiomap_last_refusal()) are mapped
+ * through the region offset.  attrs must be 0; not with VFIOMAP_MAP_COOKIE.
+ * A 0.2 library refuses the flag (-EINVAL).
+ */
+#define VFIOMAP_MAP_WC_WHERE_ALLOWED	(1u << 3)
 
 /**
  * struct vfiomap_map_opts - options of vfiomap_map()
@@ -193,6 +201,19 @@ uint64_t vfiomap_mapping_offset(const struct vfiomap_mapping *m);
  * the region's own offset, or NULL).
  */
 uint32_t vfiomap_mapping_attrs(const struct vfiomap_mapping *m);
+
+/**
+ * vfiomap_mapping_wc_size() - bytes of a mapping that are write-combining
+ *	(since 0.3)
+ * @m: the mapping
+ *
+ * For a VFIOMAP_MAP_WC_WHERE_ALLOWED mapping, the bytes mapped through WC
+ * cookies (the rest is uncached); for another mapping, its size if it was
+ * made with VFIOMAP_ATTR_WC (or maps a WC cookie), else 0.
+ *
+ * Return: the bytes (0 for NULL).
+ */
+uint64_t vfiomap_mapping_wc_size(const struct vfiomap_mapping *m);
 
 /**
  * vfiomap_mapping_is_sysfs_wc() - made by the sysfs resourceN_wc fallback?

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -213,6 +214,128 @@ START_TEST(refusal_is_per_thread)
 }
 END_TEST
 
+/* The file offset /proc/self/maps gives for the mapping holding @addr */
+static uint64_t maps_offset(const void *addr)
+{
+	char line[512];
+	unsigned long lo, hi;
+	unsigned long long off;
+	uint64_t ret = ~0ULL;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %*s %llx", &lo, &hi, &off) == 3 &&
+		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi)
+			ret = off + ((uintptr_t)addr - lo);
+	fclose(f);
+	return ret;
+}
+
+static uint64_t fake_refs(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < fake.nr_cookies; i++)
+		n += fake.cookies[i].refs;
+	return n;
+}
+
+/*
+ * VFIOMAP_MAP_WC_WHERE_ALLOWED over a BAR whose MSI-X table page sits
+ * between two WC areas: one contiguous mapping, WC cookies for the two
+ * areas, the region's own offset for the table page; unmap drops both.
+ */
+START_TEST(wc_where_allowed_splits_around_msix)
+{
+	const uint64_t a[] = {
+		0, 0x8000, VFIO_MMAP_ATTR_WC,
+		0x8000, 0x1000, 0,
+		0x9000, 0x1f7000, VFIO_MMAP_ATTR_WC,
+	};
+	struct vfiomap_map_opts o = { .size = sizeof(o),
+				      .flags = VFIOMAP_MAP_WC_WHERE_ALLOWED };
+	const struct vfiomap_region *r;
+	struct vfiomap_device *dev;
+	struct vfiomap_mapping *m;
+	uint8_t *p;
+
+	set_cap_v2(2, 3, a);
+	dev = fake_adopt();
+	ck_assert_int_eq(vfiomap_region_get(dev, 2, &r), 0);
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0, &o, &m), 0);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_uint_eq(vfiomap_mapping_size(m), 0x200000);
+	ck_assert_uint_eq(vfiomap_mapping_wc_size(m), 0x200000 - 0x1000);
+	ck_assert_uint_eq(vfiomap_mapping_attrs(m), VFIOMAP_ATTR_WC);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NONE);
+	ck_assert_uint_eq(fake.nr_cookies, 2);
+	ck_assert_uint_eq(fake.cookies[0].offset, 0);
+	ck_assert_uint_eq(fake.cookies[0].size, 0x8000);
+	ck_assert_uint_eq(fake.cookies[1].offset, 0x9000);
+	ck_assert_uint_eq(fake.cookies[1].size, 0x1f7000);
+	/* what each page maps: the cookies' offsets, the region's for MSI-X */
+	ck_assert_uint_eq(maps_offset(p), fake.cookies[0].cookie);
+	ck_assert_uint_eq(maps_offset(p + 0x7000), fake.cookies[0].cookie + 0x7000);
+	ck_assert_uint_eq(maps_offset(p + 0x8000), r->offset + 0x8000);
+	ck_assert_uint_eq(maps_offset(p + 0x9000), fake.cookies[1].cookie);
+	ck_assert_uint_eq(maps_offset(p + 0x1ff000), fake.cookies[1].cookie + 0x1f6000);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	ck_assert_uint_eq(fake_refs(), 0);
+
+	/* a range inside the table page: no cookie, all uncached */
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x8000, 0x1000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_wc_size(m), 0);
+	ck_assert_uint_eq(fake.nr_cookies, 0);
+	ck_assert_uint_eq(maps_offset(vfiomap_mapping_addr(m)), r->offset + 0x8000);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
+/*
+ * Where the kernel gives no WC (a stock kernel, no WC on the host), the
+ * whole range is mapped uncached, the call succeeds and says why; an error
+ * that is not a refusal fails the call and leaves nothing behind.
+ */
+START_TEST(wc_where_allowed_falls_back_uncached)
+{
+	const uint64_t a[] = { 0, 0x200000, VFIO_MMAP_ATTR_WC };
+	struct vfiomap_map_opts o = { .size = sizeof(o),
+				      .flags = VFIOMAP_MAP_WC_WHERE_ALLOWED };
+	struct vfiomap_device *dev;
+	struct vfiomap_mapping *m;
+
+	/* stock: no capability */
+	dev = fake_adopt();
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x10000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_wc_size(m), 0);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NO_UAPI);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	vfiomap_device_close(dev);
+
+	set_cap_v2(2, 1, a);
+	dev = fake_adopt();
+	fake.cookie_err = ENODEV;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x10000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_wc_size(m), 0);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NO_HOST_WC);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	fake.cookie_err = ENOSPC;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x10000, &o, &m), -ENOSPC);
+	ck_assert_ptr_null(m);
+	fake.cookie_err = 0;
+	ck_assert_uint_eq(fake_refs(), 0);
+	/* not with attrs or a cookie to map */
+	o.attrs = VFIOMAP_ATTR_WC;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x10000, &o, &m), -EINVAL);
+	o.attrs = 0;
+	o.flags |= VFIOMAP_MAP_COOKIE;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x10000, &o, &m), -EINVAL);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("attr-areas");
@@ -224,6 +347,8 @@ int main(void)
 	tcase_add_test(tc, no_capability_no_areas);
 	tcase_add_test(tc, refusal_reasons);
 	tcase_add_test(tc, refusal_is_per_thread);
+	tcase_add_test(tc, wc_where_allowed_splits_around_msix);
+	tcase_add_test(tc, wc_where_allowed_falls_back_uncached);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

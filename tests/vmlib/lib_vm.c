@@ -232,6 +232,47 @@ START_TEST(refusal_reasons_are_values)
 }
 END_TEST
 
+/*
+ * One call, WC wherever the kernel allows it (0.3): ivshmem's BAR2 has no
+ * MSI-X, so all of it comes out write-combining (PTE and PAT); edu's BAR0
+ * is not prefetchable, so it maps uncached and says why, and succeeds.
+ */
+START_TEST(wc_where_allowed)
+{
+	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
+	struct vfiomap_map_opts o = { .size = sizeof(o),
+				      .flags = VFIOMAP_MAP_WC_WHERE_ALLOWED };
+	struct vfiomap_mapping *m;
+	volatile uint32_t *p;
+	char line[512], type[64];
+	uint64_t phys = vmt_bar_phys(ivshmem_bdf, 2), off = 0x400000;
+
+	ck_assert_int_eq(vfiomap_map(dev, 2, off, 0x200000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_wc_size(m), 0x200000);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NONE);
+	p = vfiomap_mapping_addr(m);
+	p[0] = 0x77;
+	p[0x1ffffc / 4] = 0x78;
+	ck_assert_int_eq(vmt_pte_flags((const void *)p, line, sizeof(line)), 0);
+	ck_assert_msg(vmt_pte_is_wc(line), "PTE not WC: %s", line);
+	ck_assert_int_gt(vmt_pat_lookup(phys + off, phys + off + 0x200000, type), 0);
+	ck_assert_str_eq(type, "write-combining");
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	vfiomap_device_close(dev);
+
+	dev = open_mode(edu_bdf, modes[_i], 0);
+	ck_assert_int_eq(vfiomap_map(dev, 0, 0, 0x1000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_wc_size(m), 0);
+	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NOT_PREFETCHABLE);
+	p = vfiomap_mapping_addr(m);
+	ck_assert_uint_eq(p[0], 0x010000ed);	/* edu's identification register */
+	ck_assert_int_eq(vmt_pte_flags((const void *)p, line, sizeof(line)), 0);
+	ck_assert_msg(!vmt_pte_is_wc(line), "edu BAR0 PTE is WC: %s", line);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 START_TEST(huge_aligned_region_map)
 {
 	struct vfiomap_device *dev = open_mode(ivshmem_bdf, modes[_i], 0);
@@ -571,6 +612,18 @@ START_TEST(stock_plain_maps_work_wc_fails)
 	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), -EOPNOTSUPP);
 	ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NO_UAPI);
 	ck_assert_ptr_null(m);
+	/* WC where allowed: nowhere on a stock kernel; uncached, and it works */
+	{
+		struct vfiomap_map_opts o = { .size = sizeof(o),
+					      .flags = VFIOMAP_MAP_WC_WHERE_ALLOWED };
+
+		ck_assert_int_eq(vfiomap_map(dev, 2, 0, 0x2000, &o, &m), 0);
+		ck_assert_uint_eq(vfiomap_mapping_wc_size(m), 0);
+		ck_assert_int_eq(vfiomap_last_refusal(), VFIOMAP_REFUSAL_NO_UAPI);
+		p = vfiomap_mapping_addr(m);
+		ck_assert_uint_eq(p[0], 0x600d);
+		ck_assert_int_eq(vfiomap_unmap(m), 0);
+	}
 	ck_assert_msg(strstr(vfiomap_strerror(), "no mmap-cookie uAPI"), "%s",
 		      vfiomap_strerror());
 	ck_assert_int_eq(vfiomap_cookie_create(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, &c), -EOPNOTSUPP);
@@ -673,6 +726,7 @@ int main(void)
 		tcase_add_loop_test(tc, attrs_capability, 0, nr_modes);
 		tcase_add_loop_test(tc, wc_map_reaches_host_and_is_wc, 0, nr_modes);
 		tcase_add_loop_test(tc, refusal_reasons_are_values, 0, nr_modes);
+		tcase_add_loop_test(tc, wc_where_allowed, 0, nr_modes);
 		tcase_add_loop_test(tc, huge_aligned_region_map, 0, nr_modes);
 		tcase_add_loop_test(tc, library_validation, 0, nr_modes);
 		tcase_add_loop_test(tc, concurrent_use_of_one_device, 0, nr_modes);
