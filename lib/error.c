@@ -57,6 +57,17 @@ static const char *level_prefix(enum vfiomap_log_level level)
 	}
 }
 
+/* pthread_atfork() handlers (iommu.c): the child must not inherit it locked */
+void vfm__log_lock_for_fork(void)
+{
+	pthread_mutex_lock(&log_lock);
+}
+
+void vfm__log_unlock_after_fork(void)
+{
+	pthread_mutex_unlock(&log_lock);
+}
+
 static void deliver(enum vfiomap_log_level level, const char *msg)
 {
 	char copy[MSG_LEN];	/* the callback may fail a call: last_error changes */

@@ -44,12 +44,44 @@ struct vfm_ctx {
 	bool adopted;		/* the caller made it: its state is unknown */
 	uint32_t ioas_id;
 	unsigned int refs;	/* devices */
+	pid_t pid;		/* the process that made it (see ctx_ours()) */
 	struct vfm_group *groups;
 	struct vfm_ctx *next;
 };
 
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfm_ctx *contexts;
+
+/*
+ * fork(): a child inherits the list with the parent's contexts and group
+ * fds, which are the parent's: the child never joins them (opening a device
+ * of such a group again in the child gets the kernel's EBUSY, not the
+ * parent's container), it only drops its copies when it closes inherited
+ * handles.  And no fork() happens while a thread holds ctx_lock or the log
+ * lock: the child would inherit them locked.
+ */
+static bool ctx_ours(const struct vfm_ctx *c)
+{
+	return c->pid == getpid();
+}
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&ctx_lock);
+	vfm__log_lock_for_fork();
+}
+
+static void atfork_done(void)
+{
+	vfm__log_unlock_after_fork();
+	pthread_mutex_unlock(&ctx_lock);
+}
+
+__attribute__((constructor)) static void atfork_register(void)
+{
+	/* nothing to report if it fails (ENOMEM): forks then take no locks */
+	(void)pthread_atfork(atfork_prepare, atfork_done, atfork_done);
+}
 
 /* The log callback never runs under ctx_lock (see error.c). */
 static void lock(void)
@@ -142,7 +174,7 @@ static bool ctx_has_fd(const struct vfm_ctx *c, int fd)
 static struct vfm_group *find_group(const char *path, struct vfm_ctx **owner)
 {
 	for (struct vfm_ctx *c = contexts; c; c = c->next)
-		for (struct vfm_group *g = c->groups; g; g = g->next)
+		for (struct vfm_group *g = c->groups; g && ctx_ours(c); g = g->next)
 			if (!strcmp(g->path, path)) {
 				*owner = c;
 				return g;
@@ -170,6 +202,7 @@ static int ctx_new(int user_fd, const char *what, struct vfm_ctx **out)
 		}
 		c->adopted = true;
 	}
+	c->pid = getpid();
 	*out = c;
 	return 0;
 }
@@ -226,7 +259,7 @@ int vfm__group_attach(struct vfiomap_device *dev, const char *devroot,
 		goto done;
 	}
 	for (struct vfm_ctx *i = contexts; i && container_fd >= 0; i = i->next)
-		if (ctx_has_fd(i, container_fd)) {
+		if (ctx_ours(i) && ctx_has_fd(i, container_fd)) {
 			c = i;
 			break;
 		}
@@ -362,12 +395,13 @@ int vfm__iommufd_attach(struct vfiomap_device *dev, const char *devroot, bool no
 
 	lock();
 	for (struct vfm_ctx *i = contexts; i && iommufd >= 0 && ioas_id; i = i->next)
-		if (ctx_has_fd(i, iommufd) && i->iommufd && i->ioas_id == ioas_id) {
+		if (ctx_ours(i) && ctx_has_fd(i, iommufd) && i->iommufd &&
+		    i->ioas_id == ioas_id) {
 			c = i;
 			break;
 		}
 	for (struct vfm_ctx *i = contexts; !c && i && iommufd >= 0; i = i->next)
-		if (ctx_has_fd(i, iommufd) && !i->iommufd) {
+		if (ctx_ours(i) && ctx_has_fd(i, iommufd) && !i->iommufd) {
 			ret = vfm__err(-EINVAL, "fd %d is a VFIO container (group mode), not an iommufd",
 				       iommufd);
 			goto out;

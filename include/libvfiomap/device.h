@@ -17,12 +17,14 @@
  * Handles (devices, mappings, region pointers) are the caller's to keep
  * valid, as in libvfn and QEMU: the library checks them for NULL only.
  *
- * fork(): cookies belong to the device's open session, which a child
+ * fork(): cookies belong to the open file that made them, which a child
  * shares through its inherited fds; a child calling vfiomap_device_close()
  * (or destroying a cookie) on an inherited handle destroys the parent's
  * cookies.  Do not use inherited handles in a child; every fd the library
  * opens is O_CLOEXEC; use MADV_DONTFORK on mappings a child must not
- * inherit.  See docs/api.md, "fork() and exec()".
+ * inherit.  The library's process-wide locks are taken around fork()
+ * (pthread_atfork), and a child never joins the parent's groups or
+ * containers.  See docs/api.md, "fork() and exec()".
  */
 
 #ifdef __cplusplus

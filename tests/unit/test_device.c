@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <unistd.h>
 #include <errno.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -439,6 +440,110 @@ START_TEST(two_devices_of_one_group)
 	a = open_ok("0000:00:04.0", &o);
 	ck_assert_uint_eq(fake.nr_group_opens, 2);
 	vfiomap_device_close(a);
+}
+END_TEST
+
+/*
+ * fork(): the child inherits the parent's open group and container (fds
+ * and the library's list), but opening a device of that group in the
+ * child must not silently join them: the child gets a group open and a
+ * container of its own (the real kernel answers EBUSY to that group open;
+ * the fake lets it through, so the test sees which context was used).
+ * Before 0.3 the child found the parent's group in the list and joined
+ * its container.
+ */
+START_TEST(fork_child_does_not_join_parent_context)
+{
+	struct vfiomap_device *a;
+	struct vfiomap_open_opts o;
+	pid_t pid;
+	int st;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_add(&tree, "0000:00:05.0", "7", NULL);
+	o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	a = open_ok("0000:00:04.0", &o);
+	ck_assert_uint_eq(fake.nr_group_opens, 1);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct vfiomap_device *b = NULL;
+		int ret = vfiomap_device_open("0000:00:05.0", &o, &b);
+
+		/* either refused, or a context of its own: never a's */
+		if (ret == 0 && (fake.nr_group_opens != 2 ||
+				 vfiomap_device_container_fd(b) ==
+				 vfiomap_device_container_fd(a)))
+			_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "the child joined the parent's group and container");
+	vfiomap_device_close(a);
+}
+END_TEST
+
+/* A fake ioctl that holds the library's context lock for a while */
+static volatile int slow_entered;
+static int slow_group_status(unsigned long req, void *arg)
+{
+	(void)arg;
+	if (req == VFIO_GROUP_GET_STATUS && !slow_entered) {
+		slow_entered = 1;
+		usleep(300 * 1000);
+	}
+	return 0;
+}
+
+static void *open_in_thread(void *arg)
+{
+	struct vfiomap_device *dev = NULL;
+
+	if (!vfiomap_device_open("0000:00:04.0", arg, &dev))
+		vfiomap_device_close(dev);
+	return NULL;
+}
+
+/*
+ * A fork() while another thread is inside vfiomap_device_open() (holding
+ * the library's context lock): the child must be able to open devices.
+ * Without the pthread_atfork() handlers it inherited the lock held by a
+ * thread that does not exist in it, and hung (killed by the alarm here).
+ */
+START_TEST(fork_during_open_does_not_deadlock_the_child)
+{
+	struct vfiomap_open_opts o;
+	pthread_t t;
+	pid_t pid;
+	int st;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	fake_tree_add(&tree, "0000:00:05.0", "8", NULL);
+	o = tree_opts(VFIOMAP_MODE_GROUP, 0);
+	slow_entered = 0;
+	fake.hook = slow_group_status;
+	ck_assert_int_eq(pthread_create(&t, NULL, open_in_thread, &o), 0);
+	while (!slow_entered)
+		usleep(1000);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct vfiomap_device *b = NULL;
+
+		alarm(5);
+		fake.hook = NULL;
+		if (vfiomap_device_open("0000:00:05.0", &o, &b))
+			_exit(2);
+		vfiomap_device_close(b);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	fake.hook = NULL;
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "child: %s %d", WIFSIGNALED(st) ? "killed by signal" : "exit",
+		      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 }
 END_TEST
 
@@ -951,6 +1056,8 @@ int main(void)
 	tcase_add_test(tc, sysfs_wc_that_came_out_uc_is_refused);
 	tcase_add_test(tc, sysfs_wc_unverifiable_is_refused);
 	tcase_add_test(tc, sysfs_wc_adopted_with_address);
+	tcase_add_test(tc, fork_child_does_not_join_parent_context);
+	tcase_add_test(tc, fork_during_open_does_not_deadlock_the_child);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
