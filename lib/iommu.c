@@ -45,6 +45,7 @@ struct vfm_ctx {
 	uint32_t ioas_id;
 	unsigned int refs;	/* devices */
 	pid_t pid;		/* the process that made it (see ctx_ours()) */
+	bool ioas_ours;		/* the library allocated ioas_id: it destroys it */
 	struct vfm_group *groups;
 	struct vfm_ctx *next;
 };
@@ -207,8 +208,22 @@ static int ctx_new(int user_fd, const char *what, struct vfm_ctx **out)
 	return 0;
 }
 
+/*
+ * Free a context: what the library allocated goes, nothing else.  An IOAS
+ * the library allocated in a caller's iommufd would outlive our duplicate
+ * of the fd (the caller's keeps the iommufd, and every IOAS in it, alive),
+ * so it is destroyed first; its devices are closed by then (a device fd
+ * is closed before its context is released), which detached them.
+ */
 static void ctx_free(struct vfm_ctx *c)
 {
+	if (c->fd >= 0 && c->iommufd && c->ioas_ours) {
+		struct iommu_destroy d = { .size = sizeof(d), .id = c->ioas_id };
+		int ret = vfm__ioctl(NULL, c->fd, IOMMU_DESTROY, &d);
+
+		if (ret)
+			vfm__debug("IOMMU_DESTROY of IOAS %u: %s", c->ioas_id, strerror(-ret));
+	}
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c);
@@ -451,6 +466,7 @@ int vfm__iommufd_attach(struct vfiomap_device *dev, const char *devroot, bool no
 			goto fail;
 		}
 		ioas_id = alloc.out_ioas_id;
+		c->ioas_ours = true;
 	}
 	if (new_ctx)
 		c->ioas_id = ioas_id;

@@ -36,6 +36,14 @@ struct iommu_ioas_alloc {
 #define IOMMU_IOAS_ALLOC _IO(';', 0x81)
 #endif
 
+#ifndef IOMMU_DESTROY
+struct iommu_destroy {
+	__u32 size;
+	__u32 id;
+};
+#define IOMMU_DESTROY _IO(';', 0x80)
+#endif
+
 #ifndef IOMMU_IOAS_MAP
 /* DMA mapping in an IOAS (examples; the library itself maps no DMA) */
 #define IOMMU_IOAS_MAP_FIXED_IOVA	(1 << 0)

@@ -448,6 +448,19 @@ static int dispatch(int fd, unsigned long req, void *arg)
 		fake.nr_ioas_alloc++;
 		((struct iommu_ioas_alloc *)arg)->out_ioas_id = fake_ioas_alloc(fd);
 		return 0;
+	case IOMMU_DESTROY: {
+		struct iommu_destroy *d = arg;
+
+		if (!f || f->kind != FAKE_IOMMUFD)
+			return -ENOTTY;
+		fake.nr_destroy++;
+		for (unsigned int k = 0; k < f->nr_ioas; k++)
+			if (f->ioas[k] == d->id) {
+				f->ioas[k] = f->ioas[--f->nr_ioas];
+				return 0;
+			}
+		return -ENOENT;
+	}
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: {
 		struct vfio_device_attach_iommufd_pt *at = arg;
 		struct fake_file *i;
@@ -481,6 +494,7 @@ static const char *req_name(unsigned long req)
 	case VFIO_GROUP_GET_DEVICE_FD: return "VFIO_GROUP_GET_DEVICE_FD";
 	case VFIO_DEVICE_BIND_IOMMUFD: return "VFIO_DEVICE_BIND_IOMMUFD";
 	case IOMMU_IOAS_ALLOC: return "IOMMU_IOAS_ALLOC";
+	case IOMMU_DESTROY: return "IOMMU_DESTROY";
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: return "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
 	default: return "(unknown)";
 	}

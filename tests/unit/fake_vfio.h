@@ -95,6 +95,7 @@ struct fake_vfio {
 	uint64_t next_cookie;
 	/* what the library asked */
 	unsigned int nr_ioctls, nr_bind, nr_ioas_alloc, nr_attach, nr_set_iommu;
+	unsigned int nr_destroy;		/* IOMMU_DESTROY */
 	unsigned int nr_set_container, nr_group_opens;
 	int32_t bind_iommufd;
 	uint32_t bind_flags;

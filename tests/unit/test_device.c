@@ -699,6 +699,47 @@ START_TEST(open_group_in_another_container_is_busy)
 }
 END_TEST
 
+/*
+ * An IOAS the library allocates in a caller's iommufd is the library's:
+ * it is destroyed when its last device closes, so open/close cycles leave
+ * none behind; an IOAS the caller names stays the caller's.  Before 0.3
+ * five cycles left five live IOAS (with whatever was mapped in them).
+ */
+START_TEST(ioas_in_callers_iommufd_is_destroyed)
+{
+	struct vfiomap_open_opts o;
+	struct vfiomap_device *dev;
+	struct fake_file *f;
+	uint32_t mine_ioas;
+	char path[256];
+	int mine;
+
+	fake_tree_create(&tree, "0000:00:04.0", "vfio0", true);
+	snprintf(path, sizeof(path), "%s/iommu", tree.dev);
+	mine = vfm__open_node(path);
+	ck_assert_int_ge(mine, 0);
+	f = fake_file_of(mine);
+	o = tree_opts(VFIOMAP_MODE_CDEV, VFIOMAP_OPEN_IOMMUFD);
+	o.iommufd = mine;
+	for (int i = 0; i < 5; i++) {
+		dev = open_ok("0000:00:04.0", &o);
+		ck_assert_uint_eq(f->nr_ioas, 1);
+		vfiomap_device_close(dev);
+		ck_assert_msg(f->nr_ioas == 0, "cycle %d: %u IOAS left in the caller's iommufd",
+			      i, f->nr_ioas);
+	}
+	ck_assert_uint_eq(fake.nr_destroy, 5);
+	/* the caller's own IOAS: used, never destroyed */
+	mine_ioas = fake_ioas_alloc(mine);
+	o.ioas_id = mine_ioas;
+	dev = open_ok("0000:00:04.0", &o);
+	vfiomap_device_close(dev);
+	ck_assert_uint_eq(f->nr_ioas, 1);
+	ck_assert_uint_eq(fake.nr_destroy, 5);
+	close(mine);
+}
+END_TEST
+
 /* cdev: the IOAS of the first device, then the caller's own IOAS. */
 START_TEST(iommufd_shared_ioas)
 {
@@ -1057,6 +1098,7 @@ int main(void)
 	tcase_add_test(tc, sysfs_wc_unverifiable_is_refused);
 	tcase_add_test(tc, sysfs_wc_adopted_with_address);
 	tcase_add_test(tc, fork_child_does_not_join_parent_context);
+	tcase_add_test(tc, ioas_in_callers_iommufd_is_destroyed);
 	tcase_add_test(tc, fork_during_open_does_not_deadlock_the_child);
 	suite_add_tcase(s, tc);
 	return ck_run(s);

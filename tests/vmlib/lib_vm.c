@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include <libvfiomap/libvfiomap.h>
 #include "vmtest.h"
+#include "vfio_iommufd_cdev.h"
 #include "ck_run.h"
 
 static enum vmt_mode modes[3];
@@ -270,6 +272,33 @@ START_TEST(wc_where_allowed)
 	ck_assert_msg(!vmt_pte_is_wc(line), "edu BAR0 PTE is WC: %s", line);
 	ck_assert_int_eq(vfiomap_unmap(m), 0);
 	vfiomap_device_close(dev);
+}
+END_TEST
+
+/*
+ * An IOAS the library allocates in the caller's iommufd goes with the
+ * device (0.3): after the close, the caller's IOMMU_DESTROY of it finds
+ * nothing (ENOENT).  Before, it lived as long as the caller's iommufd.
+ */
+START_TEST(library_ioas_in_callers_iommufd_is_destroyed)
+{
+	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = VFIOMAP_MODE_CDEV,
+				       .flags = VFIOMAP_OPEN_IOMMUFD };
+	struct iommu_destroy d = { .size = sizeof(d) };
+	struct vfiomap_device *dev = NULL;
+	int iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+
+	ck_assert_int_ge(iommufd, 0);
+	o.iommufd = iommufd;
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(vfiomap_device_open(ivshmem_bdf, &o, &dev), 0);
+		ck_assert_int_ge(vfiomap_device_iommufd(dev, &d.id), 0);
+		ck_assert_uint_ne(d.id, 0);
+		vfiomap_device_close(dev);
+		ck_assert_int_eq(ioctl(iommufd, IOMMU_DESTROY, &d), -1);
+		ck_assert_int_eq(errno, ENOENT);
+	}
+	close(iommufd);
 }
 END_TEST
 
@@ -719,6 +748,9 @@ int main(void)
 	tcase_add_loop_test(tc, adopt_vmm_fd, 0, nr_modes);
 	tcase_add_loop_test(tc, closed_device_fails_cleanly, 0, nr_modes);
 	tcase_add_loop_test(tc, two_devices_one_context, 0, nr_modes);
+	for (int i = 0; i < nr_modes; i++)
+		if (modes[i] == VMT_CDEV)
+			tcase_add_test(tc, library_ioas_in_callers_iommufd_is_destroyed);
 	if (stock) {
 		tcase_add_loop_test(tc, stock_plain_maps_work_wc_fails, 0, nr_modes);
 		tcase_add_loop_test(tc, stock_sysfs_wc_fallback_refuses_uc, 0, nr_modes);
