@@ -32,8 +32,17 @@ static _Thread_local struct pending pending[MAX_PENDING];
 static _Thread_local unsigned int nr_pending;
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_idle = PTHREAD_COND_INITIALIZER;
 static vfiomap_log_fn log_fn;		/* with log_ctx, under log_lock */
 static void *log_ctx;
+/*
+ * Deliveries in progress (under log_lock), and this thread's: a callback
+ * being replaced may still run in other threads, and vfiomap_set_log_fn()
+ * waits for those before it returns, so the caller may free the old
+ * context; called from within a callback it does not wait.
+ */
+static unsigned int log_busy;
+static _Thread_local unsigned int log_busy_here;
 static atomic_bool have_log_fn;		/* fast check without the lock */
 
 static bool env_debug(void)
@@ -63,8 +72,11 @@ void vfm__log_lock_for_fork(void)
 	pthread_mutex_lock(&log_lock);
 }
 
-void vfm__log_unlock_after_fork(void)
+void vfm__log_unlock_after_fork(bool child)
 {
+	/* the child has only this thread: the others' deliveries are not in it */
+	if (child)
+		log_busy = log_busy_here;
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -77,11 +89,20 @@ static void deliver(enum vfiomap_log_level level, const char *msg)
 	pthread_mutex_lock(&log_lock);
 	fn = log_fn;
 	ctx = log_ctx;
+	if (fn) {
+		log_busy++;
+		log_busy_here++;
+	}
 	pthread_mutex_unlock(&log_lock);
 	snprintf(copy, sizeof(copy), "%s", msg);
-	if (fn)
+	if (fn) {
 		fn(level, copy, ctx);
-	else if (env_debug())
+		pthread_mutex_lock(&log_lock);
+		log_busy--;
+		log_busy_here--;
+		pthread_cond_broadcast(&log_idle);
+		pthread_mutex_unlock(&log_lock);
+	} else if (env_debug())
 		fprintf(stderr, "libvfiomap: %s%s\n", level_prefix(level), copy);
 }
 
@@ -242,5 +263,12 @@ VFIOMAP_EXPORT void vfiomap_set_log_fn(vfiomap_log_fn fn, void *ctx)
 	log_fn = fn;
 	log_ctx = ctx;
 	atomic_store(&have_log_fn, fn != NULL);
+	/*
+	 * The old callback may still run elsewhere: wait until it returned.
+	 * Not from within a callback: two callbacks replacing the callback
+	 * at once would wait for each other.
+	 */
+	while (!log_busy_here && log_busy)
+		pthread_cond_wait(&log_idle, &log_lock);
 	pthread_mutex_unlock(&log_lock);
 }

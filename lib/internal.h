@@ -34,7 +34,7 @@ void vfm__attempt_end(void);
 int vfm__err_report(int err);
 /* Messages logged between hold and release wait for the last release. */
 void vfm__log_lock_for_fork(void);
-void vfm__log_unlock_after_fork(void);
+void vfm__log_unlock_after_fork(bool child);
 void vfm__log_hold(void);
 void vfm__log_release(void);
 

@@ -72,16 +72,22 @@ static void atfork_prepare(void)
 	vfm__log_lock_for_fork();
 }
 
-static void atfork_done(void)
+static void atfork_parent(void)
 {
-	vfm__log_unlock_after_fork();
+	vfm__log_unlock_after_fork(false);
+	pthread_mutex_unlock(&ctx_lock);
+}
+
+static void atfork_child(void)
+{
+	vfm__log_unlock_after_fork(true);
 	pthread_mutex_unlock(&ctx_lock);
 }
 
 __attribute__((constructor)) static void atfork_register(void)
 {
 	/* nothing to report if it fails (ENOMEM): forks then take no locks */
-	(void)pthread_atfork(atfork_prepare, atfork_done, atfork_done);
+	(void)pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
 /* The log callback never runs under ctx_lock (see error.c). */

@@ -66,7 +66,10 @@ const char *vfiomap_strerror(void);
  * uses the library.  It is never called with a library lock held, so it
  * may call back into the library (even on the device that logged).  A
  * successful call logs no VFIOMAP_LOG_ERROR message.  @msg is valid only
- * during the callback.
+ * during the callback.  When vfiomap_set_log_fn() returns, no other thread
+ * is running the callback it replaced (since 0.3: it waits for them), so
+ * the old @ctx may be freed; called from within a callback it does not
+ * wait (the old @ctx must then outlive the other threads' deliveries).
  *
  * Return: nothing.
  */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,6 +141,66 @@ START_TEST(huge_align_exported)
 }
 END_TEST
 
+/*
+ * Unregistering the log callback waits for deliveries in other threads
+ * (0.3): when vfiomap_set_log_fn() returns, the old context may be freed.
+ * Before, it returned while another thread was still in the callback with
+ * the old context (this test saw done == 0).  A callback that replaces
+ * the callback itself does not wait for itself.
+ */
+struct slow_log {
+	atomic_int entered, done;
+};
+
+static void slow_cb(enum vfiomap_log_level level, const char *msg, void *ctx)
+{
+	struct slow_log *l = ctx;
+
+	(void)level;
+	(void)msg;
+	if (atomic_exchange(&l->entered, 1))
+		return;
+	usleep(300 * 1000);
+	atomic_store(&l->done, 1);
+}
+
+static void *fail_once(void *arg)
+{
+	(void)arg;
+	vfiomap_device_fd(NULL);	/* -EINVAL, logged */
+	return NULL;
+}
+
+static void self_unregistering_cb(enum vfiomap_log_level level, const char *msg, void *ctx)
+{
+	(void)level;
+	(void)msg;
+	vfiomap_set_log_fn(NULL, NULL);
+	*(int *)ctx = 1;
+}
+
+START_TEST(unregistering_waits_for_deliveries)
+{
+	struct slow_log *l = calloc(1, sizeof(*l));
+	pthread_t t;
+	int called = 0;
+
+	ck_assert_ptr_nonnull(l);
+	vfiomap_set_log_fn(slow_cb, l);
+	ck_assert_int_eq(pthread_create(&t, NULL, fail_once, NULL), 0);
+	while (!atomic_load(&l->entered))
+		usleep(1000);
+	vfiomap_set_log_fn(NULL, NULL);
+	ck_assert_msg(atomic_load(&l->done), "vfiomap_set_log_fn(NULL) returned during a delivery");
+	free(l);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+
+	vfiomap_set_log_fn(self_unregistering_cb, &called);
+	ck_assert_int_eq(vfiomap_device_fd(NULL), -EINVAL);
+	ck_assert_int_eq(called, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
@@ -151,6 +212,7 @@ int main(void)
 	tcase_add_test(tc, messages_are_per_thread);
 	tcase_add_test(tc, log_callback);
 	tcase_add_test(tc, huge_align_exported);
+	tcase_add_test(tc, unregistering_waits_for_deliveries);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
