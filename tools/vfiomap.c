@@ -9,8 +9,8 @@
  * --sysfs-root DIR reads sysfs from DIR instead of /sys (tests; like
  * lspci -O sysfs.path).  Device names come from libpci, here and not in
  * the library; --pci-ids FILE takes them from FILE alone (like lspci -i,
- * and not from udev's hwdb either).  The sysfs discovery is the
- * library's lib/sysfs.c.
+ * and not from udev's hwdb either).  Only the public API: devices are
+ * listed with vfiomap_pci_functions().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,7 +26,6 @@
 
 #include <libvfiomap/libvfiomap.h>
 
-#include "internal.h"		/* lib/sysfs.c: vfiomap_sysfs_*() */
 
 static bool json;
 static const char *sysfs_root = "/sys";
@@ -101,18 +100,24 @@ static void pci_name(unsigned int vendor, unsigned int device, char *buf, size_t
 #endif
 }
 
-static const char *base_or_empty(int ret, const char *s)
-{
-	return ret ? "" : s;
-}
-
 static int cmd_list(void)
 {
-	char bdfs[256][VFM_BDF_LEN];
-	int n = vfm__sysfs_driver_devices(sysfs_root, "vfio-pci", bdfs, 256);
+	struct vfiomap_pci_function *fns;
+	int n = vfiomap_pci_functions("vfio-pci", NULL, sizeof(*fns), 0);
 
 	if (n < 0) {
-		fprintf(stderr, "vfiomap: cannot list vfio-pci devices: %s\n", strerror(-n));
+		fprintf(stderr, "vfiomap: cannot list vfio-pci devices: %s\n", vfiomap_last_error());
+		return 1;
+	}
+	fns = calloc((size_t)n + 1, sizeof(*fns));
+	if (!fns) {
+		fprintf(stderr, "vfiomap: out of memory\n");
+		return 1;
+	}
+	n = vfiomap_pci_functions("vfio-pci", fns, sizeof(*fns), (size_t)n);
+	if (n < 0) {
+		fprintf(stderr, "vfiomap: cannot list vfio-pci devices: %s\n", vfiomap_last_error());
+		free(fns);
 		return 1;
 	}
 	if (json)
@@ -120,34 +125,31 @@ static int cmd_list(void)
 	else
 		printf("%-14s %-9s %-6s %-24s %s\n", "ADDRESS", "DRIVER", "GROUP", "CDEV", "NAME");
 	for (int i = 0; i < n; i++) {
-		char drv[64] = "", grp[64] = "", cdev[64] = "", cdev_path[96] = "", name[256];
-		unsigned int vendor = 0, device = 0;
-		int rd, rg;
+		const struct vfiomap_pci_function *f = &fns[i];
+		char cdev_path[96] = "", name[256];
 
-		rd = vfm__sysfs_driver(sysfs_root, bdfs[i], drv, sizeof(drv));
-		rg = vfm__sysfs_group(sysfs_root, bdfs[i], grp, sizeof(grp));
-		if (!vfm__sysfs_cdev(sysfs_root, bdfs[i], cdev, sizeof(cdev)))
-			snprintf(cdev_path, sizeof(cdev_path), "/dev/vfio/devices/%s", cdev);
-		vfm__sysfs_read_hex(sysfs_root, bdfs[i], "vendor", &vendor);
-		vfm__sysfs_read_hex(sysfs_root, bdfs[i], "device", &device);
-		pci_name(vendor, device, name, sizeof(name));
+		if (f->cdev[0])
+			snprintf(cdev_path, sizeof(cdev_path), "/dev/vfio/devices/%s", f->cdev);
+		pci_name(f->vendor, f->device, name, sizeof(name));
 		if (json) {
 			printf("%s{\"address\":", i ? "," : "");
-			json_str(bdfs[i]);
+			json_str(f->bdf);
 			printf(",\"driver\":");
-			json_str(base_or_empty(rd, drv));
+			json_str(f->driver);
 			printf(",\"iommu_group\":");
-			json_str(base_or_empty(rg, grp));
+			json_str(f->iommu_group);
 			printf(",\"cdev\":");
 			json_str(cdev_path);
 			printf(",\"name\":");
 			json_str(name);
 			printf("}");
 		} else {
-			printf("%-14s %-9s %-6s %-24s %s\n", bdfs[i], base_or_empty(rd, drv),
-			       rg ? "-" : grp, cdev_path[0] ? cdev_path : "-", name);
+			printf("%-14s %-9s %-6s %-24s %s\n", f->bdf, f->driver,
+			       f->iommu_group[0] ? f->iommu_group : "-",
+			       cdev_path[0] ? cdev_path : "-", name);
 		}
 	}
+	free(fns);
 	if (json)
 		printf("]\n");
 	else if (!n)
@@ -206,9 +208,9 @@ static void print_regions(struct vfiomap_device *dev, const struct vfiomap_devic
 				 "type(%u:%u) ", r->type, r->subtype);
 		printf("  %-7s 0x%016" PRIx64 " 0x%-10" PRIx64 " %c%c%c        %s\n",
 		       i < 9 ? names[i] : "typed", r->offset, r->size,
-		       r->flags & VFIO_REGION_INFO_FLAG_READ ? 'r' : '-',
-		       r->flags & VFIO_REGION_INFO_FLAG_WRITE ? 'w' : '-',
-		       r->flags & VFIO_REGION_INFO_FLAG_MMAP ? 'm' : '-', caps);
+		       r->flags & VFIOMAP_REGION_FLAG_READ ? 'r' : '-',
+		       r->flags & VFIOMAP_REGION_FLAG_WRITE ? 'w' : '-',
+		       r->flags & VFIOMAP_REGION_FLAG_MMAP ? 'm' : '-', caps);
 	}
 }
 
@@ -251,7 +253,7 @@ static int cmd_info(const char *bdf)
 		printf("%s{\"index\":%u,\"offset\":%" PRIu64 ",\"size\":%" PRIu64
 		       ",\"flags\":%u,\"mmap\":%s,\"mmap_attrs\":%s,\"wc\":%s,\"msix_mappable\":%s,\"sparse\":%s,\"sparse_areas\":%u}",
 		       first ? "" : ",", i, r->offset, r->size, r->flags,
-		       r->flags & VFIO_REGION_INFO_FLAG_MMAP ? "true" : "false",
+		       r->flags & VFIOMAP_REGION_FLAG_MMAP ? "true" : "false",
 		       r->has_mmap_attrs ? "true" : "false",
 		       r->has_mmap_attrs && (r->mmap_attrs & VFIOMAP_ATTR_WC) ? "true" : "false",
 		       r->msix_mappable ? "true" : "false", r->has_sparse ? "true" : "false",
@@ -263,17 +265,38 @@ static int cmd_info(const char *bdf)
 	return 0;
 }
 
+/* The physical start of BAR @bar of vfio-pci device @bdf (sysfs). */
+static int bar_resource(const char *bdf, uint32_t bar, uint64_t *start)
+{
+	struct vfiomap_pci_function *fns;
+	int n = vfiomap_pci_functions("vfio-pci", NULL, sizeof(*fns), 0), ret = -1;
+
+	if (n <= 0 || bar > 5)
+		return -1;
+	fns = calloc((size_t)n, sizeof(*fns));
+	if (!fns)
+		return -1;
+	n = vfiomap_pci_functions("vfio-pci", fns, sizeof(*fns), (size_t)n);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(fns[i].bdf, bdf) && fns[i].bar_end[bar]) {
+			*start = fns[i].bar_start[bar];
+			ret = 0;
+		}
+	free(fns);
+	return ret;
+}
+
 /* The PAT memory type over [off, off + size) of BAR @bar (x86 debugfs). */
 static int memtype_of(const char *bdf, uint32_t bar, uint64_t off, uint64_t size,
 		      char *type, size_t len)
 {
 	unsigned long long a, b;
-	uint64_t s, e, fl;
+	uint64_t s;
 	char line[256], t[64];
 	FILE *f;
 
 	type[0] = 0;
-	if (vfm__sysfs_resource(sysfs_root, bdf, bar, &s, &e, &fl))
+	if (bar_resource(bdf, bar, &s))
 		return -1;
 	f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "re");
 	if (!f)
@@ -347,9 +370,11 @@ int main(int argc, char **argv)
 			off = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
 			size = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--sysfs-root") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--sysfs-root") && i + 1 < argc) {
 			sysfs_root = argv[++i];
-		else if (!strcmp(argv[i], "--pci-ids") && i + 1 < argc)
+			/* where vfiomap_pci_functions() reads sysfs */
+			setenv("VFIOMAP_SYSFS_ROOT", sysfs_root, 1);
+		} else if (!strcmp(argv[i], "--pci-ids") && i + 1 < argc)
 			pci_ids = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);

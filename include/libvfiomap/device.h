@@ -124,6 +124,52 @@ struct vfiomap_device_info {
 };
 
 /**
+ * struct vfiomap_pci_function - a PCI function as sysfs shows it (0.3)
+ * @size: sizeof(struct vfiomap_pci_function) of the library that filled it
+ * @bdf: its address ("0000:00:04.0")
+ * @driver: the driver it is bound to ("" if none)
+ * @iommu_group: its IOMMU group ("" if none)
+ * @cdev: its VFIO device node under /dev/vfio/devices ("vfio3"; "" if the
+ *	kernel has none)
+ * @vendor: vendor ID
+ * @device: device ID
+ * @bar_start: @bar_end: @bar_flags: BARs 0-5 from the sysfs "resource"
+ *	file (physical start, end, IORESOURCE_* flags; 0 for none)
+ */
+struct vfiomap_pci_function {
+	size_t size;
+	char bdf[20];
+	char driver[64];
+	char iommu_group[64];
+	char cdev[64];
+	uint16_t vendor;
+	uint16_t device;
+	uint64_t bar_start[6];
+	uint64_t bar_end[6];
+	uint64_t bar_flags[6];
+};
+
+/**
+ * vfiomap_pci_functions() - the PCI functions bound to a driver (since 0.3)
+ * @driver: the driver's name ("vfio-pci", or a variant driver's)
+ * @out: an array of @max elements of @elem_size bytes each
+ * @elem_size: sizeof(struct vfiomap_pci_function) as the caller knows it:
+ *	a larger (newer) one gets its tail zeroed
+ * @max: how many elements @out holds (0: just count)
+ *
+ * Reads sysfs (/sys; the environment variable VFIOMAP_SYSFS_ROOT names
+ * another root, for tests, and is ignored in setuid programs).  Sorted by
+ * address.
+ *
+ * Return: the number of functions bound to @driver (the first min(@max,
+ * that) are filled in; 0 when the driver is not loaded), or -EINVAL (bad
+ * arguments, @elem_size smaller than this library's struct) or the error
+ * of reading sysfs.
+ */
+int vfiomap_pci_functions(const char *driver, void *out, size_t elem_size,
+			  size_t max);
+
+/**
  * vfiomap_device_open() - open a PCI device bound to vfio-pci
  * @bdf: PCI address, "0000:00:04.0"; the domain may be omitted or have
  *	up to 8 digits ("10000:e1:00.0" behind VMD)

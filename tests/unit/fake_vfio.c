@@ -605,6 +605,10 @@ void fake_tree_add(struct fake_tree *t, const char *bdf, const char *group,
 	put_file(t->root, d, "", 0);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/driver", bdf);
 	put_link(t->root, d, "../../../../bus/pci/drivers/vfio-pci");
+	/* and the driver lists it, as sysfs does */
+	snprintf(d, sizeof(d), "sys/bus/pci/drivers/vfio-pci/%s", bdf);
+	snprintf(target, sizeof(target), "../../../../devices/%s", bdf);
+	put_link(t->root, d, target);
 	snprintf(d, sizeof(d), "sys/bus/pci/devices/%s/iommu_group", bdf);
 	snprintf(target, sizeof(target), "../../../../kernel/iommu_groups/%s", group);
 	put_link(t->root, d, target);

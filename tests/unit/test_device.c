@@ -547,6 +547,51 @@ START_TEST(fork_during_open_does_not_deadlock_the_child)
 }
 END_TEST
 
+/* Device enumeration through the public API (0.3), as the CLI lists */
+START_TEST(pci_functions_from_sysfs)
+{
+	struct vfiomap_pci_function f[3];
+	struct {
+		struct vfiomap_pci_function f;
+		uint64_t newer;
+	} big[2];
+
+	fake_tree_create(&tree, "0000:00:05.0", "vfio1", true);
+	fake_tree_add(&tree, "0000:00:04.0", "9", NULL);
+	setenv("VFIOMAP_SYSFS_ROOT", tree.sysfs, 1);
+	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", NULL, sizeof(f[0]), 0), 2);
+	memset(f, 0xff, sizeof(f));
+	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", f, sizeof(f[0]), 3), 2);
+	/* sorted by address */
+	ck_assert_str_eq(f[0].bdf, "0000:00:04.0");
+	ck_assert_str_eq(f[0].iommu_group, "9");
+	ck_assert_str_eq(f[0].cdev, "");
+	ck_assert_str_eq(f[1].bdf, "0000:00:05.0");
+	ck_assert_str_eq(f[1].driver, "vfio-pci");
+	ck_assert_str_eq(f[1].cdev, "vfio1");
+	ck_assert_uint_eq(f[1].vendor, 0x1af4);
+	ck_assert_uint_eq(f[1].device, 0x1110);
+	ck_assert_uint_eq(f[1].bar_start[2], 0xfd000000);
+	ck_assert_uint_eq(f[1].bar_end[2], 0xfd1fffff);
+	ck_assert_uint_eq(f[1].bar_end[1], 0);
+	ck_assert_uint_eq(f[1].size, sizeof(f[1]));
+	ck_assert_uint_eq(f[2].vendor, 0xffff);		/* untouched */
+	/* only as many as asked for; a newer struct's tail is zeroed */
+	memset(big, 0xff, sizeof(big));
+	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", big, sizeof(big[0]), 1), 2);
+	ck_assert_str_eq(big[0].f.bdf, "0000:00:04.0");
+	ck_assert_uint_eq(big[0].newer, 0);
+	ck_assert_uint_eq(big[1].newer, ~0ULL);
+	/* bad input; a driver that is not loaded has no functions */
+	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", f, sizeof(f[0]) - 8, 3), -EINVAL);
+	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", NULL, sizeof(f[0]), 3), -EINVAL);
+	ck_assert_int_eq(vfiomap_pci_functions("../x", f, sizeof(f[0]), 3), -EINVAL);
+	ck_assert_int_eq(vfiomap_pci_functions(NULL, f, sizeof(f[0]), 3), -EINVAL);
+	ck_assert_int_eq(vfiomap_pci_functions("e1000e", f, sizeof(f[0]), 3), 0);
+	unsetenv("VFIOMAP_SYSFS_ROOT");
+}
+END_TEST
+
 /* Two groups in the container of the first device: the IOMMU is set once. */
 START_TEST(two_groups_one_container)
 {
@@ -1099,6 +1144,7 @@ int main(void)
 	tcase_add_test(tc, sysfs_wc_adopted_with_address);
 	tcase_add_test(tc, fork_child_does_not_join_parent_context);
 	tcase_add_test(tc, ioas_in_callers_iommufd_is_destroyed);
+	tcase_add_test(tc, pci_functions_from_sysfs);
 	tcase_add_test(tc, fork_during_open_does_not_deadlock_the_child);
 	suite_add_tcase(s, tc);
 	return ck_run(s);

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Device enumeration from sysfs: the PCI functions bound to a driver, with
+ * what a program needs to open them (IOMMU group, VFIO cdev) and their
+ * IDs and BARs.  The CLI lists devices with it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* The sysfs root: /sys, or VFIOMAP_SYSFS_ROOT (tests; ignored for setuid) */
+static const char *sysfs_root(void)
+{
+	const char *r = secure_getenv("VFIOMAP_SYSFS_ROOT");
+
+	return r && *r ? r : "/sys";
+}
+
+static void fill(const char *root, const char *bdf, struct vfiomap_pci_function *f)
+{
+	unsigned int v = 0, d = 0;
+
+	snprintf(f->bdf, sizeof(f->bdf), "%s", bdf);
+	if (vfm__sysfs_driver(root, bdf, f->driver, sizeof(f->driver)))
+		f->driver[0] = 0;
+	if (vfm__sysfs_group(root, bdf, f->iommu_group, sizeof(f->iommu_group)))
+		f->iommu_group[0] = 0;
+	if (vfm__sysfs_cdev(root, bdf, f->cdev, sizeof(f->cdev)))
+		f->cdev[0] = 0;
+	if (!vfm__sysfs_read_hex(root, bdf, "vendor", &v))
+		f->vendor = (uint16_t)v;
+	if (!vfm__sysfs_read_hex(root, bdf, "device", &d))
+		f->device = (uint16_t)d;
+	for (unsigned int i = 0; i < 6; i++)
+		if (vfm__sysfs_resource(root, bdf, i, &f->bar_start[i], &f->bar_end[i],
+					&f->bar_flags[i]))
+			f->bar_start[i] = f->bar_end[i] = f->bar_flags[i] = 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_pci_functions(const char *driver, void *out, size_t elem_size,
+					 size_t max)
+{
+	const char *root = sysfs_root();
+	char (*bdfs)[VFM_BDF_LEN];
+	int n, cap = 64;
+
+	if (!driver || !*driver || strchr(driver, '/'))
+		return vfm__err(-EINVAL, "vfiomap_pci_functions: a driver name, not \"%s\"",
+				driver ? driver : "(null)");
+	if (max && !out)
+		return vfm__err(-EINVAL, "vfiomap_pci_functions: out is NULL");
+	/* a newer, larger struct is fine (its tail is zeroed); a smaller none */
+	if (max && elem_size < sizeof(struct vfiomap_pci_function))
+		return vfm__err(-EINVAL, "vfiomap_pci_functions: element size %zu, want at least %zu",
+				elem_size, sizeof(struct vfiomap_pci_function));
+	/* as many as there are: grow until the listing fits */
+	for (;;) {
+		bdfs = calloc((size_t)cap, sizeof(*bdfs));
+		if (!bdfs)
+			return vfm__err(-ENOMEM, "out of memory");
+		n = vfm__sysfs_driver_devices(root, driver, bdfs, cap);
+		if (n < 0) {
+			free(bdfs);
+			return vfm__err(n, "listing %s/bus/pci/drivers/%s: %s", root, driver,
+					strerror(-n));
+		}
+		if (n < cap || cap >= (1 << 16))
+			break;
+		free(bdfs);
+		cap *= 4;
+	}
+	for (int i = 0; i < n && (size_t)i < max; i++) {
+		struct vfiomap_pci_function f;
+
+		memset(&f, 0, sizeof(f));
+		f.size = sizeof(f);
+		fill(root, bdfs[i], &f);
+		memset((char *)out + (size_t)i * elem_size, 0, elem_size);
+		memcpy((char *)out + (size_t)i * elem_size, &f, sizeof(f));
+	}
+	free(bdfs);
+	return n;
+}
