@@ -528,9 +528,29 @@ static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r
 						"the cookie handle belongs to another device (cookie values are per device)");
 			c = *o->cookie_handle;
 		} else if (vfm__cookie_find(dev, o->cookie, &c)) {
-			return vfm__err(-ENOENT,
-					"cookie 0x%llx is not one this device created (cookies are per device)",
-					(unsigned long long)o->cookie);
+			/*
+			 * Not one the library made: one made through the same
+			 * file by another component (a VMM that handed us its
+			 * fd, or the reverse).  The kernel says what it maps.
+			 */
+			struct vfiomap_cookie_info info;
+			int ret;
+
+			vfm__attempt_begin();
+			ret = vfiomap_cookie_query(dev, o->cookie, &info);
+			vfm__attempt_end();
+			if (ret)
+				return vfm__err(ret == -ENOENT ? -ENOENT : ret,
+						"cookie 0x%llx is not one this device created, and the kernel %s",
+						(unsigned long long)o->cookie,
+						ret == -ENOENT ? "has no such live cookie on this file"
+							       : "could not say what it maps");
+			memset(&c, 0, sizeof(c));
+			c.cookie = o->cookie;
+			c.region = info.region;
+			c.attrs = info.attrs;
+			c.offset = info.offset;
+			c.size = info.size;
 		}
 		if (c.region != index || offset < c.offset ||
 		    offset + size > c.offset + c.size)

@@ -45,8 +45,9 @@ struct vfiomap_cookie;
  *	(its READ/WRITE flags)
  * @addr: with VFIOMAP_MAP_FIXED, where the mapping goes (page aligned)
  * @cookie: with VFIOMAP_MAP_COOKIE and no @cookie_handle, the raw cookie
- *	value to map: one this device created (not destroyed by
- *	vfiomap_unmap())
+ *	value to map: one this device created, or (since 0.3) one created
+ *	through the same file by another component, which the library asks
+ *	the kernel about (QUERY); not destroyed by vfiomap_unmap()
  * @cookie_handle: with VFIOMAP_MAP_COOKIE, the cookie to map, from
  *	vfiomap_cookie_get() on the same device (checked: -EXDEV otherwise);
  *	@cookie must then be 0.  The handle must outlive the mapping's use

@@ -21,6 +21,7 @@
 #include <libvfiomap/libvfiomap.h>
 #include "vmtest.h"
 #include "vfio_iommufd_cdev.h"
+#include "vfio_mmap_cookie.h"
 #include "ck_run.h"
 
 static enum vmt_mode modes[3];
@@ -299,6 +300,56 @@ START_TEST(library_ioas_in_callers_iommufd_is_destroyed)
 		ck_assert_int_eq(errno, ENOENT);
 	}
 	close(iommufd);
+}
+END_TEST
+
+/*
+ * A VMM creates a WC cookie through its device fd and hands the fd to the
+ * library (0.3): the library maps the VMM's cookie by value, asking the
+ * kernel what it is (QUERY), and leaves it alive for the VMM.
+ */
+START_TEST(map_a_cookie_the_vmm_made)
+{
+	struct vmt_dev raw;
+	struct vfiomap_device *dev;
+	struct vfio_region_info *ri;
+	struct {
+		struct vfio_device_feature hdr;
+		struct vfio_device_feature_mmap_cookie mc;
+	} f;
+	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_COOKIE };
+	struct vfiomap_mapping *m;
+	struct vfiomap_cookie_info info;
+	char line[512];
+
+	ck_assert_int_eq(vmt_open(ivshmem_bdf, modes[_i], &raw), 0);
+	ck_assert_int_eq(vmt_region_info(raw.fd, 2, &ri), 0);
+	free(ri);
+	memset(&f, 0, sizeof(f));
+	f.hdr.argsz = sizeof(f);
+	f.hdr.flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MMAP_COOKIE;
+	f.mc.region_index = 2;
+	f.mc.region_offset = 0x600000;
+	f.mc.size = 0x10000;
+	f.mc.attrs = VFIO_MMAP_ATTR_WC;
+	ck_assert_int_eq(ioctl(raw.fd, VFIO_DEVICE_FEATURE, &f), 0);
+	ck_assert_int_eq(vfiomap_device_adopt_opts(raw.fd, NULL, &dev), 0);
+	o.cookie = f.mc.cookie;
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x604000, 0x4000, &o, &m), 0);
+	ck_assert_uint_eq(vfiomap_mapping_attrs(m), VFIOMAP_ATTR_WC);
+	((volatile uint32_t *)vfiomap_mapping_addr(m))[0] = 0xc0c0;
+	ck_assert_int_eq(vmt_pte_flags(vfiomap_mapping_addr(m), line, sizeof(line)), 0);
+	ck_assert_msg(vmt_pte_is_wc(line), "PTE not WC: %s", line);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* outside the VMM's cookie: refused */
+	ck_assert_int_eq(vfiomap_map(dev, 2, 0x610000, 0x1000, &o, &m), -ERANGE);
+	vfiomap_device_close(dev);
+	/* still the VMM's */
+	ck_assert_int_eq(vfiomap_device_adopt_opts(raw.fd, NULL, &dev), 0);
+	ck_assert_int_eq(vfiomap_cookie_query(dev, f.mc.cookie, &info), 0);
+	ck_assert_uint_eq(info.offset, 0x600000);
+	vfiomap_device_close(dev);
+	vmt_close(&raw);
 }
 END_TEST
 
@@ -759,6 +810,7 @@ int main(void)
 		tcase_add_loop_test(tc, wc_map_reaches_host_and_is_wc, 0, nr_modes);
 		tcase_add_loop_test(tc, refusal_reasons_are_values, 0, nr_modes);
 		tcase_add_loop_test(tc, wc_where_allowed, 0, nr_modes);
+		tcase_add_loop_test(tc, map_a_cookie_the_vmm_made, 0, nr_modes);
 		tcase_add_loop_test(tc, huge_aligned_region_map, 0, nr_modes);
 		tcase_add_loop_test(tc, library_validation, 0, nr_modes);
 		tcase_add_loop_test(tc, concurrent_use_of_one_device, 0, nr_modes);
