@@ -34,11 +34,27 @@ VFIOMAP_EXPORT int vfiomap_cookie_supported(struct vfiomap_device *dev)
 	if (!vfm__device_valid(dev))
 		return vfm__err(-EINVAL, "vfiomap_cookie_supported: device is NULL");
 	ret = feature(dev, VFIO_DEVICE_FEATURE_PROBE, NULL);
-	if (!ret)
-		return 1;
 	if (ret == -ENOTTY || ret == -EINVAL)
 		return 0;
-	return vfm__err(ret, "probing mmap cookies: %s", strerror(-ret));
+	if (ret)
+		return vfm__err(ret, "probing mmap cookies: %s", strerror(-ret));
+	/*
+	 * Feature 14 is ours until upstream assigns a number: another feature
+	 * with that number would say yes to PROBE too.  Ours answers a QUERY
+	 * of cookie 0 (never a cookie) with ENOENT, and nothing else does.
+	 */
+	{
+		struct vfio_device_feature_mmap_cookie mc = {
+			.flags = VFIO_MMAP_COOKIE_FLAG_QUERY,
+		};
+
+		ret = feature(dev, VFIO_DEVICE_FEATURE_GET, &mc);
+	}
+	if (ret == -ENOENT)
+		return 1;
+	vfm__debug("feature %u answers PROBE but a QUERY of cookie 0 with %d: not mmap cookies",
+		   VFIO_DEVICE_FEATURE_MMAP_COOKIE, ret);
+	return 0;
 }
 
 /* the calling thread's last cookie request: why its attributes were refused */

@@ -58,7 +58,10 @@ struct vfiomap_cookie;
  * vfiomap_cookie_supported() - does the kernel offer mmap cookies?
  * @dev: the device
  *
- * Asks the kernel every time (VFIO_DEVICE_FEATURE_PROBE).
+ * Asks the kernel every time (VFIO_DEVICE_FEATURE_PROBE, then a QUERY of
+ * cookie 0, which only the cookie uAPI answers with ENOENT: the feature
+ * number is libvfiomap's until upstream assigns one, so another feature
+ * with that number is not taken for it).
  *
  * Return: 1 yes, 0 no (a kernel without the uAPI), or a negative errno.
  */

@@ -336,6 +336,33 @@ START_TEST(wc_where_allowed_falls_back_uncached)
 }
 END_TEST
 
+/* A kernel whose feature 14 is something else: PROBE says yes, QUERY not ENOENT */
+static int foreign_feature(unsigned long req, void *arg)
+{
+	struct {
+		struct vfio_device_feature hdr;
+		struct vfio_device_feature_mmap_cookie mc;
+	} *f = arg;
+
+	if (req == VFIO_DEVICE_FEATURE && (f->hdr.flags & VFIO_DEVICE_FEATURE_GET))
+		return -EINVAL;
+	return 0;
+}
+
+START_TEST(probe_is_specific)
+{
+	struct vfiomap_device *dev = fake_adopt();
+
+	ck_assert_int_eq(vfiomap_cookie_supported(dev), 1);
+	fake.hook = foreign_feature;
+	ck_assert_int_eq(vfiomap_cookie_supported(dev), 0);
+	fake.hook = NULL;
+	fake.cookie_uapi = false;
+	ck_assert_int_eq(vfiomap_cookie_supported(dev), 0);
+	vfiomap_device_close(dev);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("attr-areas");
@@ -349,6 +376,7 @@ int main(void)
 	tcase_add_test(tc, refusal_is_per_thread);
 	tcase_add_test(tc, wc_where_allowed_splits_around_msix);
 	tcase_add_test(tc, wc_where_allowed_falls_back_uncached);
+	tcase_add_test(tc, probe_is_specific);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
