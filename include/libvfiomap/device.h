@@ -44,8 +44,6 @@ enum vfiomap_mode {
 /* Open flags (struct vfiomap_open_opts.flags) */
 /* Allow a write-combining map to fall back to sysfs resourceN_wc. */
 #define VFIOMAP_OPEN_WC_SYSFS_FALLBACK	(1u << 0)
-/* vfiomap_device_adopt() (0.1): close the fd in vfiomap_device_close(). */
-#define VFIOMAP_ADOPT_OWN_FD		(1u << 1)
 /* Join the type1 (or no-IOMMU) container @container_fd (group modes). */
 #define VFIOMAP_OPEN_CONTAINER		(1u << 2)
 /* Bind to @iommufd and attach to its IOAS @ioas_id (cdev mode). */
@@ -93,6 +91,12 @@ struct vfiomap_open_opts {
 /* Adopt flags (struct vfiomap_adopt_opts.flags): a namespace of their own */
 /* Allow a write-combining map to fall back to sysfs resourceN_wc (needs @bdf). */
 #define VFIOMAP_ADOPT_WC_SYSFS_FALLBACK	(1u << 0)
+/*
+ * The @flags of vfiomap_device_adopt() (the 0.1 call, not of the options
+ * struct): the fd is handed over and closed in vfiomap_device_close().
+ * Its value is the one it had among the open flags in 0.1.
+ */
+#define VFIOMAP_ADOPT_OWN_FD		(1u << 1)
 
 /**
  * struct vfiomap_adopt_opts - options of vfiomap_device_adopt_opts()
