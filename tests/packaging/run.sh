@@ -92,11 +92,21 @@ check four-binary-packages bash -c "for p in libvfiomap0 libvfiomap-dev vfiomap-
 	ls '$work'/\${p}_*.deb || exit 1; done"
 check dkms-package-is-arch-all bash -c "dpkg-deb -f '$(deb vfiomap-dkms)' Architecture | grep -qx all"
 # the symbols file rides in libvfiomap0, and the CLI's dependency comes
-# from it (vfiomap calls functions of the LIBVFIOMAP_0.2 node)
+# from it: the newest node whose functions vfiomap calls (read from the
+# binary's version needs) is the version it depends on
 check libvfiomap0-has-symbols-file bash -c "
 	dpkg-deb --ctrl-tarfile '$(deb libvfiomap0)' | tar -t | grep -qx './symbols'"
-check tools-depend-on-libvfiomap0-0.2 bash -c "
-	dpkg-deb -f '$(deb vfiomap-tools)' Depends | tee /dev/stderr | grep -q 'libvfiomap0 (>= 0\.2)'"
+tools_dep() {
+	local t=$work/tools-deb need
+	mkdir -p "$t" && dpkg-deb -x "$(deb vfiomap-tools)" "$t" || return 1
+	need=$(objdump -T "$t/usr/bin/vfiomap" | grep -o 'LIBVFIOMAP_[0-9.]*' |
+	       sed 's/LIBVFIOMAP_//' | sort -V | tail -1)
+	[ -n "$need" ] || { echo "vfiomap calls no versioned libvfiomap function"; return 1; }
+	echo "vfiomap needs LIBVFIOMAP_$need"
+	dpkg-deb -f "$(deb vfiomap-tools)" Depends | tee /dev/stderr |
+		grep -q "libvfiomap0 (>= ${need//./\\.})"
+}
+check tools-depend-on-the-libvfiomap0-they-need tools_dep
 
 # ---- (c) lintian: errors fail, warnings are listed
 lint() {
