@@ -323,6 +323,30 @@ static void setup_sparse(void)
 	dev = fake_adopt();
 }
 
+/* BAR2 with a v3 capability: WC, an MSI-X page without, WC (0.3) */
+static void setup_msix_areas(void)
+{
+	const uint64_t a[] = {
+		0, 0x18000, VFIO_MMAP_ATTR_WC,
+		0x18000, 0x1000, 0,
+		0x19000, 0x1e7000, VFIO_MMAP_ATTR_WC,
+	};
+	struct vfio_info_cap_header h = {
+		.id = VFIO_REGION_INFO_CAP_MMAP_ATTRS, .version = 2,
+	};
+	uint64_t attrs = VFIO_MMAP_ATTR_WC;
+	uint32_t nr = 3, zero = 0;
+	uint8_t *c = fake.regions[2].caps;
+
+	memcpy(c, &h, sizeof(h));
+	memcpy(c + 8, &attrs, 8);
+	memcpy(c + 16, &nr, 4);
+	memcpy(c + 20, &zero, 4);
+	memcpy(c + 24, a, sizeof(a));
+	fake.regions[2].caps_len = 24 + sizeof(a);
+	dev = fake_adopt();
+}
+
 /* A stock kernel, a device adopted with the sysfs WC fallback */
 static void setup_stock(void)
 {
@@ -456,6 +480,11 @@ static int call_map_wc(void)
 	return map_opts(0x10000, 0x10000, 0, VFIOMAP_ATTR_WC);
 }
 
+static int call_map_wc_where_allowed(void)
+{
+	return map_opts(0x10000, 0x10000, VFIOMAP_MAP_WC_WHERE_ALLOWED, 0);
+}
+
 static int call_map_dontfork(void)
 {
 	return map_opts(0x10000, 0x10000, VFIOMAP_MAP_DONTFORK, 0);
@@ -534,6 +563,8 @@ static const struct errcase cases[] = {
 	{ "map WC (cookie)", NULL, setup_adopt, call_map_wc, OUT_MAP },
 	{ "map WC (sysfs fallback)", tree_pat, setup_stock, call_map_wc, OUT_MAP },
 	{ "map DONTFORK", NULL, setup_adopt, call_map_dontfork, OUT_MAP },
+	{ "map WC where allowed (around MSI-X)", NULL, setup_msix_areas,
+	  call_map_wc_where_allowed, OUT_MAP },
 	{ "map an existing cookie", NULL, setup_cookie, call_map_cookie, OUT_MAP },
 	{ "map sparse areas", NULL, setup_sparse, call_map_sparse, OUT_MAP },
 	{ "map FIXED", NULL, setup_reservation, call_map_fixed, OUT_MAP },
