@@ -34,6 +34,8 @@ static _Thread_local unsigned int nr_pending;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t log_idle = PTHREAD_COND_INITIALIZER;
 static vfiomap_log_fn log_fn;		/* with log_ctx, under log_lock */
+static vfiomap_logger_fn logger_fn;	/* or this one (0.3), with a threshold */
+static enum vfiomap_severity logger_threshold;
 static void *log_ctx;
 /*
  * Deliveries in progress (under log_lock), and this thread's: a callback
@@ -80,23 +82,45 @@ void vfm__log_unlock_after_fork(bool child)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* The severity of a 0.1 log level (whose values are not in that order) */
+static enum vfiomap_severity severity_of(enum vfiomap_log_level level)
+{
+	switch (level) {
+	case VFIOMAP_LOG_ERROR: return VFIOMAP_SEV_ERROR;
+	case VFIOMAP_LOG_INFO: return VFIOMAP_SEV_INFO;
+	default: return VFIOMAP_SEV_DEBUG;
+	}
+}
+
 static void deliver(enum vfiomap_log_level level, const char *msg)
 {
 	char copy[MSG_LEN];	/* the callback may fail a call: last_error changes */
 	vfiomap_log_fn fn;
+	vfiomap_logger_fn lfn;
+	bool filtered = false;
 	void *ctx;
 
 	pthread_mutex_lock(&log_lock);
 	fn = log_fn;
+	lfn = logger_fn;
+	if (lfn && severity_of(level) > logger_threshold) {
+		lfn = NULL;	/* below the threshold: not even to stderr */
+		filtered = true;
+	}
 	ctx = log_ctx;
-	if (fn) {
+	if (fn || lfn) {
 		log_busy++;
 		log_busy_here++;
 	}
 	pthread_mutex_unlock(&log_lock);
+	if (filtered)
+		return;
 	snprintf(copy, sizeof(copy), "%s", msg);
-	if (fn) {
-		fn(level, copy, ctx);
+	if (fn || lfn) {
+		if (fn)
+			fn(level, copy, ctx);
+		else
+			lfn(severity_of(level), copy, ctx);
 		pthread_mutex_lock(&log_lock);
 		log_busy--;
 		log_busy_here--;
@@ -257,12 +281,16 @@ VFIOMAP_EXPORT const char *vfiomap_strerror(void)
 	return last_error;
 }
 
-VFIOMAP_EXPORT void vfiomap_set_log_fn(vfiomap_log_fn fn, void *ctx)
+/* Install a sink (one of the two kinds, or none) and wait out the old one */
+static void set_sink(vfiomap_log_fn fn, vfiomap_logger_fn lfn,
+		     enum vfiomap_severity threshold, void *ctx)
 {
 	pthread_mutex_lock(&log_lock);
 	log_fn = fn;
+	logger_fn = lfn;
+	logger_threshold = threshold;
 	log_ctx = ctx;
-	atomic_store(&have_log_fn, fn != NULL);
+	atomic_store(&have_log_fn, fn || lfn);
 	/*
 	 * The old callback may still run elsewhere: wait until it returned.
 	 * Not from within a callback: two callbacks replacing the callback
@@ -271,4 +299,19 @@ VFIOMAP_EXPORT void vfiomap_set_log_fn(vfiomap_log_fn fn, void *ctx)
 	while (!log_busy_here && log_busy)
 		pthread_cond_wait(&log_idle, &log_lock);
 	pthread_mutex_unlock(&log_lock);
+}
+
+VFIOMAP_EXPORT void vfiomap_set_log_fn(vfiomap_log_fn fn, void *ctx)
+{
+	set_sink(fn, NULL, VFIOMAP_SEV_DEBUG, ctx);
+}
+
+VFIOMAP_EXPORT int vfiomap_set_logger(vfiomap_logger_fn fn, void *ctx,
+				      enum vfiomap_severity threshold)
+{
+	if ((unsigned int)threshold > VFIOMAP_SEV_DEBUG)
+		return vfm__err(-EINVAL, "vfiomap_set_logger: unknown threshold %d",
+				(int)threshold);
+	set_sink(NULL, fn, threshold, ctx);
+	return 0;
 }

@@ -38,6 +38,48 @@ typedef void (*vfiomap_log_fn)(enum vfiomap_log_level level, const char *msg,
 			       void *ctx);
 
 /**
+ * enum vfiomap_severity - how severe a log message is, in order (0.3)
+ * @VFIOMAP_SEV_ERROR: a call failed (the message vfiomap_last_error()
+ *	returns)
+ * @VFIOMAP_SEV_WARN: something is wrong, the call went on
+ * @VFIOMAP_SEV_INFO: a fallback was taken
+ * @VFIOMAP_SEV_DEBUG: a debug event, or a failed attempt the library
+ *	recovered from
+ *
+ * Unlike enum vfiomap_log_level (0.1), whose values are not in order of
+ * severity, a lower value is more severe: a threshold keeps what is at or
+ * below it.
+ */
+enum vfiomap_severity {
+	VFIOMAP_SEV_ERROR = 0,
+	VFIOMAP_SEV_WARN = 1,
+	VFIOMAP_SEV_INFO = 2,
+	VFIOMAP_SEV_DEBUG = 3,
+};
+
+typedef void (*vfiomap_logger_fn)(enum vfiomap_severity sev, const char *msg,
+				  void *ctx);
+
+/**
+ * vfiomap_set_logger() - install a diagnostics callback with a threshold
+ *	(since 0.3)
+ * @fn: called for every message at or below @threshold; NULL removes it
+ * @ctx: passed back to @fn
+ * @threshold: the least severe message to deliver (VFIOMAP_SEV_ERROR:
+ *	failures only; VFIOMAP_SEV_DEBUG: everything)
+ *
+ * The same rules as vfiomap_set_log_fn(), which it replaces (there is one
+ * sink: installing either removes the other): process-wide, never called
+ * with a library lock held, and when it returns no other thread still
+ * runs the callback it replaced.  Messages above the threshold are
+ * dropped, not printed (VFIOMAP_DEBUG then prints nothing either).
+ *
+ * Return: 0, or -EINVAL for an unknown threshold (nothing changes).
+ */
+int vfiomap_set_logger(vfiomap_logger_fn fn, void *ctx,
+		       enum vfiomap_severity threshold);
+
+/**
  * vfiomap_last_error() - message of the calling thread's last failure
  *	(since 0.3)
  *

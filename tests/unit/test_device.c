@@ -100,6 +100,53 @@ START_TEST(log_callback_runs_outside_the_device_lock)
 }
 END_TEST
 
+/* vfiomap_set_logger() (0.3): ordered severities and a threshold */
+static unsigned int sev_count[4];
+static void sev_cb(enum vfiomap_severity sev, const char *msg, void *ctx)
+{
+	(void)msg;
+	(void)ctx;
+	if ((unsigned int)sev < 4)
+		sev_count[sev]++;
+}
+
+START_TEST(logger_threshold)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_open_opts o;
+
+	fake_tree_create(&tree, "0000:00:04.0", "vfio0", false);
+	o = tree_opts(VFIOMAP_MODE_AUTO, 0);
+	/* everything: AUTO's failed cdev try (DEBUG), its fallback (INFO) */
+	memset(sev_count, 0, sizeof(sev_count));
+	ck_assert_int_eq(vfiomap_set_logger(sev_cb, NULL, VFIOMAP_SEV_DEBUG), 0);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	vfiomap_device_close(dev);
+	ck_assert_uint_ge(sev_count[VFIOMAP_SEV_DEBUG], 1);
+	ck_assert_uint_ge(sev_count[VFIOMAP_SEV_INFO], 1);
+	ck_assert_uint_eq(sev_count[VFIOMAP_SEV_ERROR], 0);
+	/* errors only: the same open delivers nothing, a failure one ERROR */
+	memset(sev_count, 0, sizeof(sev_count));
+	ck_assert_int_eq(vfiomap_set_logger(sev_cb, NULL, VFIOMAP_SEV_ERROR), 0);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	vfiomap_device_close(dev);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:09.0", &o, &dev), -ENODEV);
+	ck_assert_uint_eq(sev_count[VFIOMAP_SEV_DEBUG] + sev_count[VFIOMAP_SEV_INFO], 0);
+	ck_assert_uint_eq(sev_count[VFIOMAP_SEV_ERROR], 1);
+	/* a bad threshold changes nothing (its own failure is logged) */
+	ck_assert_int_eq(vfiomap_set_logger(sev_cb, NULL, (enum vfiomap_severity)7), -EINVAL);
+	ck_assert_uint_eq(sev_count[VFIOMAP_SEV_ERROR], 2);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), 0);
+	vfiomap_device_close(dev);
+	ck_assert_uint_eq(sev_count[VFIOMAP_SEV_DEBUG] + sev_count[VFIOMAP_SEV_INFO], 0);
+	/* the 0.1 callback replaces it */
+	log_to_cb(NULL);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:09.0", &o, &dev), -ENODEV);
+	ck_assert_uint_eq(sev_count[VFIOMAP_SEV_ERROR], 2);
+	vfiomap_set_logger(NULL, NULL, VFIOMAP_SEV_ERROR);
+}
+END_TEST
+
 /* AUTO: the cdev fails (no /dev/iommu), the group works: no ERROR line. */
 START_TEST(auto_open_success_logs_no_error)
 {
@@ -1160,6 +1207,7 @@ int main(void)
 	tcase_add_test(tc, fork_child_does_not_join_parent_context);
 	tcase_add_test(tc, ioas_in_callers_iommufd_is_destroyed);
 	tcase_add_test(tc, pci_functions_from_sysfs);
+	tcase_add_test(tc, logger_threshold);
 	tcase_add_test(tc, fork_during_open_does_not_deadlock_the_child);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
