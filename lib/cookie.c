@@ -132,7 +132,7 @@ int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset
 	last_refusal = VFIOMAP_REFUSAL_NONE;
 	if (!vfm__device_valid(dev) || !out)
 		return vfm__err(-EINVAL, "creating a cookie: NULL argument");
-	if (attrs & ~VFIOMAP_ATTR_ALL)
+	if (attrs & ~VFM_ATTRS_KNOWN)
 		return vfm__err(-EINVAL, "unknown cookie attributes 0x%x", attrs);
 	if (!size)
 		return vfm__err(-EINVAL, "cookie size is zero");

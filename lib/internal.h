@@ -193,6 +193,8 @@ int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset
 		    struct vfiomap_cookie **out, bool *no_uapi);
 /* Drop the reference @c (unlinked and freed, whatever the kernel says). */
 int vfm__cookie_drop(struct vfiomap_cookie *c);
+/* the attributes this library knows (not VFIOMAP_ATTR_ALL, fixed at 0.1's) */
+#define VFM_ATTRS_KNOWN VFIOMAP_ATTR_WC
 /* the calling thread's vfiomap_last_refusal() */
 void vfm__set_refusal(enum vfiomap_refusal r);
 

@@ -580,7 +580,7 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 
 	if (o->flags & ~MAP_FLAGS_ALL)
 		return vfm__err(-EINVAL, "unknown map flags 0x%x", o->flags);
-	if (o->attrs & ~VFIOMAP_ATTR_ALL)
+	if (o->attrs & ~VFM_ATTRS_KNOWN)
 		return vfm__err(-EINVAL, "unknown attributes 0x%x", o->attrs);
 	if ((o->flags & VFIOMAP_MAP_COOKIE) && o->attrs)
 		return vfm__err(-EINVAL, "VFIOMAP_MAP_COOKIE takes the cookie's attributes: attrs must be 0");
@@ -743,7 +743,7 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 	*out = NULL;
 	if (flags)
 		return vfm__err(-EINVAL, "vfiomap_map_range: unknown flags 0x%x", flags);
-	if (attrs & ~VFIOMAP_ATTR_ALL)
+	if (attrs & ~VFM_ATTRS_KNOWN)
 		return vfm__err(-EINVAL, "unknown attributes 0x%x", attrs);
 	if (!size)
 		return vfm__err(-EINVAL, "range 0x%llx+0 is empty", (unsigned long long)offset);

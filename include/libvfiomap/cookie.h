@@ -12,6 +12,11 @@ struct vfiomap_device;
 
 /* Attributes of a cookie (same values as the kernel's VFIO_MMAP_ATTR_*) */
 #define VFIOMAP_ATTR_WC		(1u << 0)	/* write-combining */
+/*
+ * The attributes of 0.1 (and still all there are).  A mask named "all"
+ * would change meaning when an attribute is added, so it stays the 0.1
+ * set; ask for the attributes you want by name.
+ */
 #define VFIOMAP_ATTR_ALL	VFIOMAP_ATTR_WC
 
 /**
