@@ -115,7 +115,7 @@ static struct vfiomap_device *open_in(const struct ctx *c, const char *bdf)
 		o.container_fd = c->fd;
 	}
 	if (vfiomap_device_open(bdf, &o, &dev)) {
-		fprintf(stderr, "open %s: %s\n", bdf, vfiomap_strerror());
+		fprintf(stderr, "open %s: %s\n", bdf, vfiomap_last_error());
 		return NULL;
 	}
 	return dev;
@@ -261,11 +261,11 @@ int main(int argc, char **argv)
 
 	/* 3. edu's DMA engine: RAM -> edu, then edu -> RAM, page 1. */
 	if (enable_bus_master(edu)) {
-		fprintf(stderr, "enabling bus mastering: %s\n", vfiomap_strerror());
+		fprintf(stderr, "enabling bus mastering: %s\n", vfiomap_last_error());
 		goto unmap;
 	}
 	if (vfiomap_map_range(edu, VFIOMAP_REGION_BAR0, 0, 0x1000, 0, 0, &regs_m)) {
-		fprintf(stderr, "map edu BAR 0: %s\n", vfiomap_strerror());
+		fprintf(stderr, "map edu BAR 0: %s\n", vfiomap_last_error());
 		goto unmap;
 	}
 	regs = vfiomap_mapping_addr(regs_m);
@@ -294,9 +294,9 @@ int main(int argc, char **argv)
 	ret = vfiomap_map_range(iv, VFIOMAP_REGION_BAR2, DOORBELL_PAGE, 0x1000,
 				VFIOMAP_ATTR_WC, 0, &bell);
 	if (ret == -EOPNOTSUPP) {
-		printf("doorbell: skipped: %s\n", vfiomap_strerror());
+		printf("doorbell: skipped: %s\n", vfiomap_last_error());
 	} else if (ret) {
-		fprintf(stderr, "map the doorbell: %s\n", vfiomap_strerror());
+		fprintf(stderr, "map the doorbell: %s\n", vfiomap_last_error());
 		goto unmap;
 	} else {
 		volatile uint32_t *db = (volatile uint32_t *)

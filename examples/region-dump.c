@@ -17,7 +17,7 @@ static int dump(const char *bdf)
 	char name[256];
 
 	if (vfiomap_device_open(bdf, NULL, &dev)) {
-		fprintf(stderr, "%s: %s\n", bdf, vfiomap_strerror());
+		fprintf(stderr, "%s: %s\n", bdf, vfiomap_last_error());
 		return 1;
 	}
 	example_device_name(dev, name, sizeof(name));

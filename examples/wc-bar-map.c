@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	/* 1. Open: cdev, group or no-IOMMU, whichever the machine offers. */
 	ret = vfiomap_device_open(bdf, NULL, &dev);
 	if (ret) {
-		fprintf(stderr, "open %s: %s\n", bdf, vfiomap_strerror());
+		fprintf(stderr, "open %s: %s\n", bdf, vfiomap_last_error());
 		return 1;
 	}
 	example_device_name(dev, name, sizeof(name));
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	/* 2. Region info is cached: the offset is stable and costs nothing. */
 	ret = vfiomap_region_get(dev, index, &bar);
 	if (ret) {
-		fprintf(stderr, "region %u: %s\n", index, vfiomap_strerror());
+		fprintf(stderr, "region %u: %s\n", index, vfiomap_last_error());
 		goto out;
 	}
 	if (bar->size < WC_OFFSET + WC_SIZE) {
@@ -101,13 +101,13 @@ int main(int argc, char **argv)
 	 */
 	ret = vfiomap_map_range(dev, index, WC_OFFSET, WC_SIZE, VFIOMAP_ATTR_WC, 0, &wc);
 	if (ret) {
-		fprintf(stderr, "WC map: %s\n", vfiomap_strerror());
+		fprintf(stderr, "WC map: %s\n", vfiomap_last_error());
 		goto out;
 	}
 	/* 4. The uncached range: the region's own offset, as always. */
 	ret = vfiomap_map_range(dev, index, UC_OFFSET, UC_SIZE, 0, 0, &uc);
 	if (ret) {
-		fprintf(stderr, "UC map: %s\n", vfiomap_strerror());
+		fprintf(stderr, "UC map: %s\n", vfiomap_last_error());
 		goto out;
 	}
 	printf("WC cookie 0x%" PRIx64 " mapped at %p (BAR%u+0x%x, 0x%x bytes)\n",

@@ -164,7 +164,7 @@ static struct vfiomap_device *open_or_explain(const char *bdf)
 	struct vfiomap_device *dev;
 
 	if (vfiomap_device_open(bdf, &o, &dev)) {
-		fprintf(stderr, "vfiomap: %s\n", vfiomap_strerror());
+		fprintf(stderr, "vfiomap: %s\n", vfiomap_last_error());
 		return NULL;
 	}
 	return dev;
@@ -226,7 +226,7 @@ static int cmd_info(const char *bdf)
 	device_name(dev, name, sizeof(name));
 	cookies = vfiomap_cookie_supported(dev);
 	if (vfiomap_device_get_info(dev, &info)) {
-		fprintf(stderr, "vfiomap: %s\n", vfiomap_strerror());
+		fprintf(stderr, "vfiomap: %s\n", vfiomap_last_error());
 		vfiomap_device_close(dev);
 		return 1;
 	}
@@ -320,14 +320,14 @@ static int cmd_map(const char *bdf, uint32_t region, bool wc, uint64_t off, uint
 	if (!dev)
 		return 1;
 	if (vfiomap_region_get(dev, region, &r)) {
-		fprintf(stderr, "vfiomap: %s\n", vfiomap_strerror());
+		fprintf(stderr, "vfiomap: %s\n", vfiomap_last_error());
 		vfiomap_device_close(dev);
 		return 1;
 	}
 	if (!size && off < r->size)
 		size = ((r->size - off) + page - 1) & ~(page - 1);
 	if (vfiomap_map_range(dev, region, off, size, wc ? VFIOMAP_ATTR_WC : 0, 0, &m)) {
-		fprintf(stderr, "vfiomap: %s\n", vfiomap_strerror());
+		fprintf(stderr, "vfiomap: %s\n", vfiomap_last_error());
 		vfiomap_device_close(dev);
 		return 1;
 	}
