@@ -650,6 +650,24 @@ START_TEST(pci_functions_from_sysfs)
 	ck_assert_int_eq(vfiomap_pci_functions("../x", f, sizeof(f[0]), 3), -EINVAL);
 	ck_assert_int_eq(vfiomap_pci_functions(NULL, f, sizeof(f[0]), 3), -EINVAL);
 	ck_assert_int_eq(vfiomap_pci_functions("e1000e", f, sizeof(f[0]), 3), 0);
+	/* more than the first listing's room (64): all of them, in order */
+	for (int i = 0; i < 70; i++) {
+		char bdf[16], grp[8];
+
+		snprintf(bdf, sizeof(bdf), "0000:%02x:00.%d", 0x10 + i / 8, i % 8);
+		snprintf(grp, sizeof(grp), "%d", 100 + i);
+		fake_tree_add(&tree, bdf, grp, NULL);
+	}
+	{
+		struct vfiomap_pci_function many[80];
+
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", many, sizeof(many[0]), 80), 72);
+		ck_assert_str_eq(many[1].bdf, "0000:00:05.0");
+		ck_assert_str_eq(many[2].bdf, "0000:10:00.0");
+		ck_assert_str_eq(many[71].bdf, "0000:18:00.5");
+		for (int i = 1; i < 72; i++)
+			ck_assert_int_lt(strcmp(many[i - 1].bdf, many[i].bdf), 0);
+	}
 	unsetenv("VFIOMAP_SYSFS_ROOT");
 }
 END_TEST
