@@ -72,6 +72,20 @@ if [ ! -r "$kernel" ] || [ ! -r "$initrd" ]; then
 else
 	timeout --kill-after=10 "$timeout" "${qemu[@]}" < /dev/null > "$log" 2>&1
 	rc=$?
+	# A kernel that crashed inside start_kernel() (its trace says so:
+	# before rest_init(), so before any initcall, any driver and ours
+	# included) is booted once more, and the first console is kept and
+	# named.  Seen once under TCG on a loaded host: an interrupt during
+	# setup_IO_APIC() oopsed in io_apic_modify_irq().  A crash anywhere
+	# later, or a second one, fails as any boot failure does.
+	if ! grep -q 'Run /init as init process' "$log" &&
+	   grep -qE '^BUG: |Oops: ' "$log" && grep -q ' start_kernel+0x' "$log" &&
+	   ! grep -qE ' (kernel_init|do_initcalls|do_one_initcall)\+0x' "$log"; then
+		mv "$log" "$log.boot1"
+		echo "run-vm: $name: the kernel crashed before /init ($(grep -m1 -E '^BUG: |Oops: |Kernel panic' "$log.boot1")); booting once more (first console: $log.boot1)"
+		timeout --kill-after=10 "$timeout" "${qemu[@]}" < /dev/null > "$log" 2>&1
+		rc=$?
+	fi
 fi
 secs=$((SECONDS - start))
 
