@@ -103,6 +103,8 @@ int vfm__sysfs_read_hex(const char *root, const char *bdf,
 			   const char *file, unsigned int *val);
 int vfm__sysfs_driver_devices(const char *root, const char *driver,
 				 char (*bdfs)[VFM_BDF_LEN], int max);
+int vfm__sysfs_resources(const char *root, const char *bdf, unsigned int n,
+			 uint64_t *start, uint64_t *end, uint64_t *flags);
 int vfm__sysfs_resource(const char *root, const char *bdf, unsigned int bar,
 			   uint64_t *start, uint64_t *end, uint64_t *flags);
 

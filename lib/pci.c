@@ -34,10 +34,8 @@ static void fill(const char *root, const char *bdf, struct vfiomap_pci_function 
 		f->vendor = (uint16_t)v;
 	if (!vfm__sysfs_read_hex(root, bdf, "device", &d))
 		f->device = (uint16_t)d;
-	for (unsigned int i = 0; i < 6; i++)
-		if (vfm__sysfs_resource(root, bdf, i, &f->bar_start[i], &f->bar_end[i],
-					&f->bar_flags[i]))
-			f->bar_start[i] = f->bar_end[i] = f->bar_flags[i] = 0;
+	/* one read of "resource" for the six BARs; what it lacks stays 0 */
+	vfm__sysfs_resources(root, bdf, 6, f->bar_start, f->bar_end, f->bar_flags);
 }
 
 VFIOMAP_EXPORT int vfiomap_pci_functions(const char *driver, void *out, size_t elem_size,

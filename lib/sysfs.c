@@ -212,30 +212,50 @@ int vfm__sysfs_driver_devices(const char *root, const char *driver,
 	return n;
 }
 
-/* Line @bar of sysfs "resource": start, end, IORESOURCE_* flags. */
-int vfm__sysfs_resource(const char *root, const char *bdf, unsigned int bar,
-			   uint64_t *start, uint64_t *end, uint64_t *flags)
+/*
+ * The first @n lines of sysfs "resource" (BAR 0, 1, ...): start, end,
+ * IORESOURCE_* flags each.  Returns how many lines there were (at most @n)
+ * or -errno; one open for all of them.
+ */
+int vfm__sysfs_resources(const char *root, const char *bdf, unsigned int n,
+			 uint64_t *start, uint64_t *end, uint64_t *flags)
 {
 	unsigned long long s, e, f;
 	char p[512];
+	unsigned int i;
 	FILE *fp;
-	int ret = -ENOENT;
 
 	if (dev_path(p, sizeof(p), root, bdf, "resource"))
 		return -ENAMETOOLONG;
 	fp = fopen(p, "re");
 	if (!fp)
 		return -errno;
-	for (unsigned int i = 0; i <= bar; i++) {
-		if (fscanf(fp, "%llx %llx %llx", &s, &e, &f) != 3)
-			break;
-		if (i == bar) {
-			*start = s;
-			*end = e;
-			*flags = f;
-			ret = 0;
-		}
+	for (i = 0; i < n && fscanf(fp, "%llx %llx %llx", &s, &e, &f) == 3; i++) {
+		start[i] = s;
+		end[i] = e;
+		flags[i] = f;
 	}
 	fclose(fp);
-	return ret;
+	return (int)i;
+}
+
+/* Line @bar of sysfs "resource": start, end, IORESOURCE_* flags. */
+int vfm__sysfs_resource(const char *root, const char *bdf, unsigned int bar,
+			   uint64_t *start, uint64_t *end, uint64_t *flags)
+{
+	/* the file has at most 17 lines (BARs, ROM, IOV BARs, windows) */
+	uint64_t s[17], e[17], f[17];
+	int n;
+
+	if (bar >= 17)
+		return -ENOENT;
+	n = vfm__sysfs_resources(root, bdf, bar + 1, s, e, f);
+	if (n < 0)
+		return n;
+	if ((unsigned int)n <= bar)
+		return -ENOENT;
+	*start = s[bar];
+	*end = e[bar];
+	*flags = f[bar];
+	return 0;
 }
