@@ -540,7 +540,7 @@ static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r
 			ret = vfiomap_cookie_query(dev, o->cookie, &info);
 			vfm__attempt_end();
 			if (ret)
-				return vfm__err(ret == -ENOENT ? -ENOENT : ret,
+				return vfm__err(ret,
 						"cookie 0x%llx is not one this device created, and the kernel %s",
 						(unsigned long long)o->cookie,
 						ret == -ENOENT ? "has no such live cookie on this file"

@@ -100,24 +100,37 @@ static void pci_name(unsigned int vendor, unsigned int device, char *buf, size_t
 #endif
 }
 
+/* The functions bound to vfio-pci (malloc'd, *out): the count, -1 (the
+ * library's error), or -2 (out of memory, said here) */
+static int vfio_pci_functions(struct vfiomap_pci_function **out)
+{
+	int n = vfiomap_pci_functions("vfio-pci", NULL, sizeof(**out), 0);
+
+	*out = NULL;
+	if (n < 0)
+		return -1;
+	*out = calloc((size_t)n + 1, sizeof(**out));
+	if (!*out) {
+		fprintf(stderr, "vfiomap: out of memory\n");
+		return -2;
+	}
+	n = vfiomap_pci_functions("vfio-pci", *out, sizeof(**out), (size_t)n);
+	if (n < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return n < 0 ? -1 : n;
+}
+
 static int cmd_list(void)
 {
 	struct vfiomap_pci_function *fns;
-	int n = vfiomap_pci_functions("vfio-pci", NULL, sizeof(*fns), 0);
+	int n = vfio_pci_functions(&fns);
 
 	if (n < 0) {
-		fprintf(stderr, "vfiomap: cannot list vfio-pci devices: %s\n", vfiomap_last_error());
-		return 1;
-	}
-	fns = calloc((size_t)n + 1, sizeof(*fns));
-	if (!fns) {
-		fprintf(stderr, "vfiomap: out of memory\n");
-		return 1;
-	}
-	n = vfiomap_pci_functions("vfio-pci", fns, sizeof(*fns), (size_t)n);
-	if (n < 0) {
-		fprintf(stderr, "vfiomap: cannot list vfio-pci devices: %s\n", vfiomap_last_error());
-		free(fns);
+		if (n == -1)
+			fprintf(stderr, "vfiomap: cannot list vfio-pci devices: %s\n",
+				vfiomap_last_error());
 		return 1;
 	}
 	if (json)
@@ -269,15 +282,9 @@ static int cmd_info(const char *bdf)
 static int bar_resource(const char *bdf, uint32_t bar, uint64_t *start)
 {
 	struct vfiomap_pci_function *fns;
-	int n = vfiomap_pci_functions("vfio-pci", NULL, sizeof(*fns), 0), ret = -1;
+	int n = vfio_pci_functions(&fns), ret = -1;
 
-	if (n <= 0 || bar > 5)
-		return -1;
-	fns = calloc((size_t)n, sizeof(*fns));
-	if (!fns)
-		return -1;
-	n = vfiomap_pci_functions("vfio-pci", fns, sizeof(*fns), (size_t)n);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && bar < 6; i++)
 		if (!strcmp(fns[i].bdf, bdf) && fns[i].bar_end[bar]) {
 			*start = fns[i].bar_start[bar];
 			ret = 0;
