@@ -14,6 +14,9 @@ pkgs=(
 	linux-source-6.12 bc bison flex libelf-dev libssl-dev cpio xz-utils
 	gcc-aarch64-linux-gnu
 	python3 python3-ply python3-git
+	# pahole: Debian's 6.12 headers (unpacked, tests/vm/debian-kernel.sh)
+	# build modules with BTF; installing the headers would pull it in
+	dwarves
 	# VM
 	qemu-system-x86 busybox-static
 )

@@ -38,7 +38,10 @@ phase() { echo "# elapsed after $1: $((SECONDS - t0)) s"; }
 # ---- (a) build dependencies
 pkgs=(build-essential dpkg-dev devscripts debhelper dh-dkms dkms lintian fakeroot
 	meson ninja-build pkg-config libpci-dev python3 check libsubunit-dev
-	linux-source-6.12 xz-utils patch git man-db)
+	linux-source-6.12 xz-utils patch git man-db
+	# pahole, for the BTF of modules built against Debian's 6.12 headers,
+	# which are unpacked, not installed (their package would pull it in)
+	dwarves)
 install_deps() {
 	local missing=() p sudo=""
 	for p in "${pkgs[@]}"; do
