@@ -442,6 +442,45 @@ int main(int argc, char **argv)
 		     n, none[0], none[1], none[2], none[3], wc[0], wc[1], wc[2], wc[3],
 		     after[0], after[1], after[2], after[3], worst);
 	}
+	/*
+	 * 9. n single-page WC cookies on alternate pages of BAR2, created one
+	 * by one through a second open of the device (its own file), and the
+	 * close of that file, which destroys them all: n = 64 and 1024.
+	 * Linear growth is 16x.
+	 */
+	{
+		double tc[2], tx[2];
+		int ns[2] = { 64, 1024 };
+
+		for (int k = 0; k < 2; k++) {
+			struct vfiomap_device *d2;
+			double t0;
+
+			if (vfiomap_device_open(bdf, NULL, &d2)) {
+				fprintf(stderr, "second open: %s\n", vfiomap_strerror());
+				return 1;
+			}
+			t0 = now();
+			for (int i = 0; i < ns[k]; i++) {
+				if (!raw_create(vfiomap_device_fd(d2), (4096 + 2 * (uint64_t)i) * PG, PG,
+						VFIO_MMAP_ATTR_WC)) {
+					fprintf(stderr, "WC cookie %d of %d refused\n", i, ns[k]);
+					return 1;
+				}
+			}
+			tc[k] = now() - t0;
+			t0 = now();
+			vfiomap_device_close(d2);
+			tx[k] = now() - t0;
+		}
+		char v[256];
+		snprintf(v, sizeof(v), "create %.2f / %.2f ms, close %.2f / %.2f ms (64 / 1024 cookies): %.1fx / %.1fx",
+			 tc[0] * 1e3, tc[1] * 1e3, tx[0] * 1e3, tx[1] * 1e3, tc[1] / tc[0], tx[1] / tx[0]);
+		row("9. WC cookies: create one by one, then close the file, 64 vs 1024", v,
+		    "<= 16x (linear)", tc[1] / tc[0] <= 16 && tx[1] / tx[0] <= 16);
+		jadd(",\"wc_scale\":{\"n\":[64,1024],\"create_ms\":[%.3f,%.3f],\"close_ms\":[%.3f,%.3f]}",
+		     tc[0] * 1e3, tc[1] * 1e3, tx[0] * 1e3, tx[1] * 1e3);
+	}
 	jadd("}");
 	printf("@@BENCH-JSON-BEGIN\n%s\n@@BENCH-JSON-END\n", json);
 	vfiomap_device_close(dev);
