@@ -154,7 +154,7 @@ int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset
 
 		if (!r) {
 			vfm__attempt_begin();	/* the kernel answers below */
-			if (vfiomap_region_get(dev, region, &r))
+			if (vfm__region_get(dev, region, &r))
 				r = NULL;
 			vfm__attempt_end();
 		}

@@ -392,8 +392,10 @@ VFIOMAP_EXPORT int vfiomap_device_adopt_opts(int device_fd,
 	return adopt(device_fd, false, &o, out);
 }
 
-VFIOMAP_EXPORT int vfiomap_device_adopt(int device_fd, uint32_t flags,
-					struct vfiomap_device **out)
+/* 0.3: duplicates the fd (0.2's behaviour; the 0.1 entry is lib/compat.c's) */
+VFM_SYMVER(vfm__device_adopt, "vfiomap_device_adopt@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__device_adopt(int device_fd, uint32_t flags,
+				     struct vfiomap_device **out)
 {
 	struct vfiomap_adopt_opts o = { .size = sizeof(o) };
 
@@ -507,8 +509,10 @@ VFIOMAP_EXPORT int vfiomap_device_pci_ids(struct vfiomap_device *dev,
 	return 0;
 }
 
-VFIOMAP_EXPORT int vfiomap_device_name(const struct vfiomap_device *dev, char *buf,
-				       size_t len)
+/* 0.3: "vvvv:dddd", as since 0.2 (0.1 gave libpci's names; lib/compat.c) */
+VFM_SYMVER(vfm__device_name, "vfiomap_device_name@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__device_name(const struct vfiomap_device *dev, char *buf,
+				    size_t len)
 {
 	struct vfiomap_pci_ids ids;
 	int ret;

@@ -15,6 +15,39 @@
 #include "libvfiomap/libvfiomap.h"
 
 #define VFIOMAP_EXPORT __attribute__((visibility("default")))
+
+/*
+ * Symbol versions (lib/libvfiomap.map; docs/api.md, "ABI and versioning").
+ * A function whose behaviour or output struct changed gets a new default
+ * version in a new node, and its old version stays for the programs that
+ * were linked against it:
+ *
+ *	VFM_SYMVER(vfm__region_get, "vfiomap_region_get@@LIBVFIOMAP_0.3");
+ *	VFIOMAP_EXPORT int vfm__region_get(...) { ... }
+ *
+ * exports vfm__region_get as vfiomap_region_get of node LIBVFIOMAP_0.3,
+ * the default ("@@") that programs built now link against; one "@" makes
+ * a compatibility entry that only programs linked against that node reach
+ * (lib/compat.c).  It comes before the definition, after a prototype, in
+ * the file that defines the function.  The function must be VFIOMAP_EXPORT
+ * (the versioned name takes its visibility); the version script keeps
+ * its own name local, and lists the public name in every node it is
+ * given.  A static link takes the "@@" one for the plain name.
+ *
+ * gcc 10 and later have the symver attribute; others (clang) get the
+ * assembler directive it stands for.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(__symver__)
+#define VFM_HAVE_SYMVER_ATTR 1
+#endif
+#endif
+#ifdef VFM_HAVE_SYMVER_ATTR
+#define VFM_SYMVER(fn, versioned) \
+	extern __typeof__(fn) fn __attribute__((__symver__(versioned)))
+#else
+#define VFM_SYMVER(fn, versioned) __asm__(".symver " #fn ", " versioned)
+#endif
 #define VFM_GIB (1ULL << 30)
 
 /* error.c */
@@ -199,6 +232,17 @@ int vfm__cookie_drop(struct vfiomap_cookie *c);
 #define VFM_ATTRS_KNOWN VFIOMAP_ATTR_WC
 /* the calling thread's vfiomap_last_refusal() */
 void vfm__set_refusal(enum vfiomap_refusal r);
+
+/*
+ * The current (LIBVFIOMAP_0.3) implementations of the public functions
+ * that have more than one version: exported under the public name by
+ * VFM_SYMVER(), called under these names inside the library; lib/compat.c
+ * has the old versions.
+ */
+int vfm__region_get(struct vfiomap_device *dev, uint32_t index,
+		    const struct vfiomap_region **out);
+int vfm__device_adopt(int device_fd, uint32_t flags, struct vfiomap_device **out);
+int vfm__device_name(const struct vfiomap_device *dev, char *buf, size_t len);
 
 /* A cached region, or NULL: never asks the kernel. */
 const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,

@@ -10,10 +10,12 @@
 #    whose behaviour or types change gets a new version node, and the old
 #    one stays), and on a function added to a node 0.2.0 already had.
 # 2. old_consumer.c built against 0.2.0 (headers and library built from
-#    the tag) runs with this library; built against these headers it runs
-#    with the 0.2.0 library (it uses 0.2 nodes only); a program that calls
-#    a 0.3 function does not even load with 0.2.0 (the dynamic linker
-#    names the missing node) instead of failing later.
+#    the tag) runs with this library: the functions that have a new
+#    version keep their old one (lib/compat.c).  Built against these
+#    headers, a program that calls a function with a new version, or a
+#    0.3 function, does not even load with 0.2.0 (the dynamic linker names
+#    the missing node LIBVFIOMAP_0.3) instead of misbehaving later; one
+#    that calls only unchanged functions still loads with 0.2.0.
 # Prints "ok - NAME" / "not ok - NAME" and "N passed, N failed".
 set -u -o pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,11 +84,56 @@ check "program-built-against-$release-runs-with-this-library" bash -c "
 	cc_prog '$work/old_consumer-$release' '$repo/tests/abi/old_consumer.c' \
 		'$old/src/include' '$old/build/lib' &&
 	run_with '$build/lib' '$work/old_consumer-$release'"
-check "program-built-against-these-headers-runs-with-$release" bash -c "
+# built against these headers, a call of a function that has a new version
+# in LIBVFIOMAP_0.3 (vfiomap_region_get: struct vfiomap_region grew in
+# 0.2) needs that node: such a program does not load with 0.2.0, whose
+# vfiomap_region_get would be the one of the 0.1 node
+cat > "$work/changed_consumer.c" <<'CEOF'
+#include <errno.h>
+#include <libvfiomap/libvfiomap.h>
+int main(void)
+{
+	const struct vfiomap_region *r;
+
+	return vfiomap_region_get(0, 0, &r) == -EINVAL ? 0 : 1;
+}
+CEOF
+check "program-calling-a-changed-function-runs-with-this-library" bash -c "
 	$(declare -f cc_prog run_with)
-	cc_prog '$work/old_consumer-new' '$repo/tests/abi/old_consumer.c' \
-		'$repo/include' '$build/lib' &&
-	run_with '$old/build/lib' '$work/old_consumer-new'"
+	cc_prog '$work/changed_consumer' '$work/changed_consumer.c' '$repo/include' '$build/lib' &&
+	run_with '$build/lib' '$work/changed_consumer'"
+check "program-calling-a-changed-function-does-not-load-with-$release" bash -c "
+	! LD_LIBRARY_PATH='$old/build/lib' '$work/changed_consumer' 2> '$work/ld.err' &&
+	cat '$work/ld.err' && grep -q 'LIBVFIOMAP_0.3' '$work/ld.err'"
+# one that calls only functions whose 0.1 or 0.2 version is still the
+# default needs no newer node: it loads with 0.2.0 and with this library
+cat > "$work/unchanged_consumer.c" <<'CEOF'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <libvfiomap/libvfiomap.h>
+int main(void)
+{
+	struct vfiomap_device *dev = NULL;
+	int bad = 0;
+
+	bad += vfiomap_device_open("not-a-bdf", NULL, &dev) != -EINVAL || dev;
+	bad += !strlen(vfiomap_strerror());
+	bad += vfiomap_huge_align(2u << 20, 0) != 2u << 20;
+	bad += strcmp(vfiomap_mode_name(VFIOMAP_MODE_CDEV), "iommufd cdev") != 0;
+	bad += vfiomap_unmap(NULL) != 0;
+	vfiomap_device_close(NULL);
+	printf("%d failed\n", bad);
+	return bad ? 1 : 0;
+}
+CEOF
+check "program-calling-unchanged-functions-runs-with-this-library" bash -c "
+	$(declare -f cc_prog run_with)
+	cc_prog '$work/unchanged_consumer' '$work/unchanged_consumer.c' '$repo/include' '$build/lib' &&
+	run_with '$build/lib' '$work/unchanged_consumer'"
+check "program-calling-unchanged-functions-runs-with-$release" bash -c "
+	$(declare -f run_with)
+	run_with '$old/build/lib' '$work/unchanged_consumer'"
 cat > "$work/new_consumer.c" <<'CEOF'
 #include <libvfiomap/libvfiomap.h>
 int main(void)
