@@ -8,6 +8,8 @@
  * and refuses to start with an older library instead of misbehaving.
  * See docs/api.md, "ABI and versioning".
  */
+#include <errno.h>
+
 #include "internal.h"
 #include "compat.h"
 
@@ -76,4 +78,114 @@ VFIOMAP_EXPORT int vfm__device_name_v01(const struct vfiomap_device *dev, char *
 					size_t len)
 {
 	return vfm__device_name(dev, buf, len);
+}
+
+/**
+ * vfm__device_get_info_v01() - vfiomap_device_get_info@LIBVFIOMAP_0.1
+ * @dev: the device
+ * @info: output, the 0.1 struct (no size: three members)
+ *
+ * The struct of 0.1 and 0.2; 0.3's starts with its size.
+ *
+ * Return: what vfiomap_device_get_info() returns.
+ */
+VFM_SYMVER(vfm__device_get_info_v01, "vfiomap_device_get_info@LIBVFIOMAP_0.1");
+VFIOMAP_EXPORT int vfm__device_get_info_v01(struct vfiomap_device *dev,
+					    struct vfiomap_device_info_v01 *info)
+{
+	struct vfiomap_device_info n = { .size = sizeof(n) };
+	int ret;
+
+	if (!info)
+		return vfm__err(-EINVAL, "vfiomap_device_get_info: NULL argument");
+	ret = vfm__device_get_info(dev, &n);
+	if (ret)
+		return ret;
+	info->flags = n.flags;
+	info->num_regions = n.num_regions;
+	info->num_irqs = n.num_irqs;
+	return 0;
+}
+
+/**
+ * vfm__device_pci_ids_v02() - vfiomap_device_pci_ids@LIBVFIOMAP_0.2
+ * @dev: the device
+ * @ids: output, the 0.2 struct (no size)
+ *
+ * Return: what vfiomap_device_pci_ids() returns.
+ */
+VFM_SYMVER(vfm__device_pci_ids_v02, "vfiomap_device_pci_ids@LIBVFIOMAP_0.2");
+VFIOMAP_EXPORT int vfm__device_pci_ids_v02(struct vfiomap_device *dev,
+					   struct vfiomap_pci_ids_v02 *ids)
+{
+	struct vfiomap_pci_ids n = { .size = sizeof(n) };
+	int ret;
+
+	if (!ids)
+		return vfm__err(-EINVAL, "vfiomap_device_pci_ids: NULL argument");
+	ret = vfm__device_pci_ids(dev, &n);
+	if (ret)
+		return ret;
+	ids->vendor = n.vendor;
+	ids->device = n.device;
+	ids->subsystem_vendor = n.subsystem_vendor;
+	ids->subsystem_device = n.subsystem_device;
+	ids->class_code = n.class_code;
+	ids->revision = n.revision;
+	return 0;
+}
+
+/* the 0.2 struct from the current one */
+static void cookie_info_v02(struct vfiomap_cookie_info_v02 *info,
+			    const struct vfiomap_cookie_info *n)
+{
+	info->region = n->region;
+	info->attrs = n->attrs;
+	info->offset = n->offset;
+	info->size = n->size;
+}
+
+/**
+ * vfm__cookie_info_v02() - vfiomap_cookie_info@LIBVFIOMAP_0.2
+ * @c: the handle
+ * @info: output, the 0.2 struct (no size)
+ *
+ * Return: what vfiomap_cookie_info() returns.
+ */
+VFM_SYMVER(vfm__cookie_info_v02, "vfiomap_cookie_info@LIBVFIOMAP_0.2");
+VFIOMAP_EXPORT int vfm__cookie_info_v02(const struct vfiomap_cookie *c,
+					struct vfiomap_cookie_info_v02 *info)
+{
+	struct vfiomap_cookie_info n = { .struct_size = sizeof(n) };
+	int ret;
+
+	if (!info)
+		return vfm__err(-EINVAL, "vfiomap_cookie_info: NULL argument");
+	ret = vfm__cookie_info(c, &n);
+	if (!ret)
+		cookie_info_v02(info, &n);
+	return ret;
+}
+
+/**
+ * vfm__cookie_query_v02() - vfiomap_cookie_query@LIBVFIOMAP_0.2
+ * @dev: the device
+ * @cookie: a live cookie of @dev
+ * @info: output, the 0.2 struct (no size)
+ *
+ * Return: what vfiomap_cookie_query() returns.
+ */
+VFM_SYMVER(vfm__cookie_query_v02, "vfiomap_cookie_query@LIBVFIOMAP_0.2");
+VFIOMAP_EXPORT int vfm__cookie_query_v02(struct vfiomap_device *dev, uint64_t cookie,
+					 struct vfiomap_cookie_info_v02 *info)
+{
+	struct vfiomap_cookie_info n = { .struct_size = sizeof(n) };
+	int ret;
+
+	if (!info)
+		return vfm__err(-EINVAL, "vfiomap_cookie_query: NULL argument");
+	ret = vfm__cookie_query(dev, cookie, &n);
+	if (!ret)
+		cookie_info_v02(info, &n);
+	return ret;
 }

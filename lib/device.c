@@ -288,7 +288,7 @@ fail:
 /* Check that sysfs's @bdf is the device behind dev->fd (vendor, device). */
 static int check_adopt_bdf(struct vfiomap_device *dev)
 {
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	unsigned int vendor, device;
 	int ret;
 
@@ -297,7 +297,7 @@ static int check_adopt_bdf(struct vfiomap_device *dev)
 	if (vfm__sysfs_read_hex(dev->sysfs_root, dev->bdf, "vendor", &vendor) ||
 	    vfm__sysfs_read_hex(dev->sysfs_root, dev->bdf, "device", &device))
 		return vfm__err(-ENODEV, "cannot read the IDs of %s from sysfs", dev->bdf);
-	ret = vfiomap_device_pci_ids(dev, &ids);
+	ret = vfm__device_pci_ids(dev, &ids);
 	if (ret)
 		return ret;
 	if (ids.vendor != vendor || ids.device != device)
@@ -466,19 +466,34 @@ int vfm__device_info_locked(struct vfiomap_device *dev)
 	return 0;
 }
 
-VFIOMAP_EXPORT int vfiomap_device_get_info(struct vfiomap_device *dev,
-					   struct vfiomap_device_info *info)
+/* 0.3: the struct starts with its size (the 0.1 layout: lib/compat.c) */
+VFM_SYMVER(vfm__device_get_info, "vfiomap_device_get_info@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__device_get_info(struct vfiomap_device *dev,
+					struct vfiomap_device_info *info)
 {
+	struct vfiomap_device_info o = { .size = sizeof(o) };
 	int ret;
 
 	if (!vfm__device_valid(dev) || !info)
 		return vfm__err(-EINVAL, "vfiomap_device_get_info: NULL argument");
+	ret = vfm__out_size(info->size, VFM_OUT_MIN(struct vfiomap_device_info, flags),
+			    "vfiomap_device_get_info", "info->size", "struct vfiomap_device_info");
+	if (ret)
+		return ret;
 	vfm__dev_lock(dev);
 	ret = vfm__device_info_locked(dev);
-	if (!ret)
-		*info = dev->info;
+	if (!ret) {
+		o.flags = dev->info.flags;
+		o.num_regions = dev->info.num_regions;
+		o.num_irqs = dev->info.num_irqs;
+	}
 	vfm__dev_unlock(dev);
-	return ret;
+	if (ret)
+		return ret;
+	VFM_OUT(info, info->size, &o, flags);
+	VFM_OUT(info, info->size, &o, num_regions);
+	VFM_OUT(info, info->size, &o, num_irqs);
+	return 0;
 }
 
 VFIOMAP_EXPORT uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *dev)
@@ -486,26 +501,40 @@ VFIOMAP_EXPORT uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *
 	return dev ? atomic_load(&((struct vfiomap_device *)dev)->ioctls) : 0;
 }
 
-VFIOMAP_EXPORT int vfiomap_device_pci_ids(struct vfiomap_device *dev,
-					  struct vfiomap_pci_ids *ids)
+/* 0.3: the struct starts with its size (the 0.2 layout: lib/compat.c) */
+VFM_SYMVER(vfm__device_pci_ids, "vfiomap_device_pci_ids@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__device_pci_ids(struct vfiomap_device *dev,
+				       struct vfiomap_pci_ids *ids)
 {
+	struct vfiomap_pci_ids o = { .size = sizeof(o) };
 	uint8_t c[0x30];
 	ssize_t n;
+	int ret;
 
 	if (!vfm__device_valid(dev) || !ids)
 		return vfm__err(-EINVAL, "vfiomap_device_pci_ids: NULL argument");
+	ret = vfm__out_size(ids->size, VFM_OUT_MIN(struct vfiomap_pci_ids, vendor),
+			    "vfiomap_device_pci_ids", "ids->size", "struct vfiomap_pci_ids");
+	if (ret)
+		return ret;
 	/* config space: works for adopted fds too (no sysfs needed) */
 	n = vfiomap_region_read(dev, VFIO_PCI_CONFIG_REGION_INDEX, 0, c, sizeof(c));
 	if (n < 0)
 		return (int)n;
 	if (n != (ssize_t)sizeof(c))
 		return vfm__err(-EIO, "short read of the config space header (%zd bytes)", n);
-	ids->vendor = (uint16_t)(c[0] | c[1] << 8);
-	ids->device = (uint16_t)(c[2] | c[3] << 8);
-	ids->revision = c[8];
-	ids->class_code = (uint32_t)(c[9] | c[10] << 8 | c[11] << 16);
-	ids->subsystem_vendor = (uint16_t)(c[0x2c] | c[0x2d] << 8);
-	ids->subsystem_device = (uint16_t)(c[0x2e] | c[0x2f] << 8);
+	o.vendor = (uint16_t)(c[0] | c[1] << 8);
+	o.device = (uint16_t)(c[2] | c[3] << 8);
+	o.revision = c[8];
+	o.class_code = (uint32_t)(c[9] | c[10] << 8 | c[11] << 16);
+	o.subsystem_vendor = (uint16_t)(c[0x2c] | c[0x2d] << 8);
+	o.subsystem_device = (uint16_t)(c[0x2e] | c[0x2f] << 8);
+	VFM_OUT(ids, ids->size, &o, vendor);
+	VFM_OUT(ids, ids->size, &o, device);
+	VFM_OUT(ids, ids->size, &o, subsystem_vendor);
+	VFM_OUT(ids, ids->size, &o, subsystem_device);
+	VFM_OUT(ids, ids->size, &o, class_code);
+	VFM_OUT(ids, ids->size, &o, revision);
 	return 0;
 }
 
@@ -514,12 +543,12 @@ VFM_SYMVER(vfm__device_name, "vfiomap_device_name@@LIBVFIOMAP_0.3");
 VFIOMAP_EXPORT int vfm__device_name(const struct vfiomap_device *dev, char *buf,
 				    size_t len)
 {
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	int ret;
 
 	if (!dev || !buf || !len)
 		return vfm__err(-EINVAL, "vfiomap_device_name: NULL argument");
-	ret = vfiomap_device_pci_ids((struct vfiomap_device *)dev, &ids);
+	ret = vfm__device_pci_ids((struct vfiomap_device *)dev, &ids);
 	if (ret)
 		return ret;
 	snprintf(buf, len, "%04x:%04x", ids.vendor, ids.device);

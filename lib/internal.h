@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <linux/vfio.h>
 #include "uapi/vfio_mmap_cookie.h"
@@ -199,7 +200,11 @@ struct vfiomap_device {
 	pthread_mutex_t lock;
 	atomic_uint_fast64_t ioctls;
 	bool info_valid;
-	struct vfiomap_device_info info;
+	struct {
+		uint32_t flags;
+		uint32_t num_regions;
+		uint32_t num_irqs;
+	} info;
 	uint32_t nr_slots;
 	/* allocated once, under lock; published with release semantics */
 	struct vfm_region_slot *_Atomic slots;
@@ -209,6 +214,25 @@ struct vfiomap_device {
 	bool config_offset_valid;
 	uint64_t config_offset;
 };
+
+/*
+ * Output structs that start with their size (device.h, "output structs"):
+ * vfm__out_size() checks the size the caller gave (-EINVAL with a message
+ * naming @fn, @member and @type below @min, the end of the first member
+ * after it); VFM_OUT() copies member @m of the library's filled-in struct
+ * *@src to the caller's @dst when @m lies whole within its @size bytes,
+ * and writes nothing else.
+ */
+int vfm__out_size(size_t size, size_t min, const char *fn, const char *member,
+		  const char *type);
+#define VFM_OUT(dst, size, src, m)						\
+	do {									\
+		if (offsetof(__typeof__(*(src)), m) + sizeof((src)->m) <= (size))	\
+			memcpy((char *)(dst) + offsetof(__typeof__(*(src)), m),	\
+			       &(src)->m, sizeof((src)->m));			\
+	} while (0)
+/* where the first member after the size ends: the least size accepted */
+#define VFM_OUT_MIN(type, m) (offsetof(type, m) + sizeof(((type *)NULL)->m))
 
 /*
  * Copy a caller's options struct whose first member is its size_t size:
@@ -243,6 +267,11 @@ int vfm__region_get(struct vfiomap_device *dev, uint32_t index,
 		    const struct vfiomap_region **out);
 int vfm__device_adopt(int device_fd, uint32_t flags, struct vfiomap_device **out);
 int vfm__device_name(const struct vfiomap_device *dev, char *buf, size_t len);
+int vfm__device_get_info(struct vfiomap_device *dev, struct vfiomap_device_info *info);
+int vfm__device_pci_ids(struct vfiomap_device *dev, struct vfiomap_pci_ids *ids);
+int vfm__cookie_info(const struct vfiomap_cookie *c, struct vfiomap_cookie_info *info);
+int vfm__cookie_query(struct vfiomap_device *dev, uint64_t cookie,
+		      struct vfiomap_cookie_info *info);
 
 /* A cached region, or NULL: never asks the kernel. */
 const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,

@@ -533,11 +533,11 @@ static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r
 			 * file by another component (a VMM that handed us its
 			 * fd, or the reverse).  The kernel says what it maps.
 			 */
-			struct vfiomap_cookie_info info;
+			struct vfiomap_cookie_info info = { .struct_size = sizeof(info) };
 			int ret;
 
 			vfm__attempt_begin();
-			ret = vfiomap_cookie_query(dev, o->cookie, &info);
+			ret = vfm__cookie_query(dev, o->cookie, &info);
 			vfm__attempt_end();
 			if (ret)
 				return vfm__err(ret,

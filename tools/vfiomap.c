@@ -185,7 +185,7 @@ static struct vfiomap_device *open_or_explain(const char *bdf)
 
 static void device_name(struct vfiomap_device *dev, char *buf, size_t len)
 {
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 
 	if (vfiomap_device_pci_ids(dev, &ids))
 		snprintf(buf, len, "?");
@@ -230,7 +230,7 @@ static void print_regions(struct vfiomap_device *dev, const struct vfiomap_devic
 static int cmd_info(const char *bdf)
 {
 	struct vfiomap_device *dev = open_or_explain(bdf);
-	struct vfiomap_device_info info;
+	struct vfiomap_device_info info = { .size = sizeof(info) };
 	char name[256];
 	int cookies;
 

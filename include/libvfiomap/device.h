@@ -27,6 +27,29 @@
  * containers.  See docs/api.md, "fork() and exec()".
  */
 
+/**
+ * DOC: output structs
+ *
+ * A struct that the caller allocates and the library fills in (struct
+ * vfiomap_device_info, struct vfiomap_pci_ids, struct vfiomap_cookie_info;
+ * since 0.3) starts with its size, as the options structs do: set it to
+ * sizeof the struct as your headers know it,
+ *
+ *	struct vfiomap_device_info info = { .size = sizeof(info) };
+ *
+ * (struct vfiomap_cookie_info calls it @struct_size: its @size is the
+ * range's).  The library writes the members that lie whole within that
+ * size and nothing else: not the size member, not the padding, not a byte
+ * past its own struct.  A smaller size (a program built against older
+ * headers) gets the members it has; a larger one (headers newer than the
+ * library) gets the members this library knows, and the rest keep what
+ * the caller put there (zeros, with the initializer above).  A size that
+ * does not reach past the first member after it, 0 included, is -EINVAL.
+ * A program built against the 0.1 or 0.2 headers, whose structs had no
+ * size, keeps working: it calls the old versions of these functions (see
+ * docs/api.md, "ABI and versioning").
+ */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -117,11 +140,14 @@ struct vfiomap_adopt_opts {
 
 /**
  * struct vfiomap_device_info - VFIO_DEVICE_GET_INFO
+ * @size: sizeof(struct vfiomap_device_info), set by the caller (since 0.3;
+ *	see "output structs")
  * @flags: VFIO_DEVICE_FLAGS_*
  * @num_regions: number of regions
  * @num_irqs: number of IRQ indexes
  */
 struct vfiomap_device_info {
+	size_t size;
 	uint32_t flags;
 	uint32_t num_regions;
 	uint32_t num_irqs;
@@ -157,18 +183,19 @@ struct vfiomap_pci_function {
  * vfiomap_pci_functions() - the PCI functions bound to a driver (since 0.3)
  * @driver: the driver's name ("vfio-pci", or a variant driver's)
  * @out: an array of @max elements of @elem_size bytes each
- * @elem_size: sizeof(struct vfiomap_pci_function) as the caller knows it:
- *	a larger (newer) one gets its tail zeroed
+ * @elem_size: sizeof(struct vfiomap_pci_function) as the caller knows it,
+ *	the size of each element as in "output structs": a smaller one gets
+ *	the members it has, a larger one keeps its bytes past this library's
+ *	struct as they were
  * @max: how many elements @out holds (0: just count)
  *
  * Reads sysfs (/sys; the environment variable VFIOMAP_SYSFS_ROOT names
  * another root, for tests, and is ignored in setuid programs).  Sorted by
- * address.
+ * address.  Each element's @size is written: this library's sizeof.
  *
  * Return: the number of functions bound to @driver (the first min(@max,
  * that) are filled in; 0 when the driver is not loaded), or -EINVAL (bad
- * arguments, @elem_size smaller than this library's struct) or the error
- * of reading sysfs.
+ * arguments, @elem_size not past @bdf) or the error of reading sysfs.
  */
 int vfiomap_pci_functions(const char *driver, void *out, size_t elem_size,
 			  size_t max);
@@ -312,6 +339,8 @@ const char *vfiomap_device_bdf(const struct vfiomap_device *dev);
 
 /**
  * struct vfiomap_pci_ids - identity of a PCI function (config space)
+ * @size: sizeof(struct vfiomap_pci_ids), set by the caller (since 0.3;
+ *	see "output structs")
  * @vendor: vendor ID
  * @device: device ID
  * @subsystem_vendor: subsystem vendor ID
@@ -320,6 +349,7 @@ const char *vfiomap_device_bdf(const struct vfiomap_device *dev);
  * @revision: revision ID
  */
 struct vfiomap_pci_ids {
+	size_t size;
 	uint16_t vendor;
 	uint16_t device;
 	uint16_t subsystem_vendor;
@@ -331,14 +361,17 @@ struct vfiomap_pci_ids {
 /**
  * vfiomap_device_pci_ids() - vendor, device, subsystem and class IDs
  * @dev: the device
- * @ids: output
+ * @ids: output; set @ids->size first (see "output structs")
  *
  * Read from the device's config space through VFIO, so it works for an
  * adopted fd too.  The library does not look up names (that would pull
  * libpci, libudev and libz into every program linking it): pass the IDs
  * to libpci's pci_lookup_name(), as the vfiomap CLI and the examples do.
+ * Since 0.3 (version LIBVFIOMAP_0.3) the struct starts with its size; a
+ * program built against 0.2 keeps the 0.2 version.
  *
- * Return: 0, -EINVAL for bad arguments, or the config read's error.
+ * Return: 0, -EINVAL for bad arguments (@ids->size too small), or the
+ * config read's error.
  */
 int vfiomap_device_pci_ids(struct vfiomap_device *dev,
 			   struct vfiomap_pci_ids *ids);
@@ -369,9 +402,13 @@ const char *vfiomap_mode_name(enum vfiomap_mode mode);
 /**
  * vfiomap_device_get_info() - flags, regions, IRQs (cached)
  * @dev: the device
- * @info: output
+ * @info: output; set @info->size first (see "output structs")
  *
- * Return: 0 or a negative errno from VFIO_DEVICE_GET_INFO.
+ * Since 0.3 (version LIBVFIOMAP_0.3) the struct starts with its size; a
+ * program built against 0.1 or 0.2 keeps the 0.1 version.
+ *
+ * Return: 0, -EINVAL for bad arguments (@info->size too small), or a
+ * negative errno from VFIO_DEVICE_GET_INFO.
  */
 int vfiomap_device_get_info(struct vfiomap_device *dev,
 			    struct vfiomap_device_info *info);

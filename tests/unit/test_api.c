@@ -17,7 +17,7 @@ START_TEST(null_arguments)
 	struct vfiomap_device *dev = NULL;
 	const struct vfiomap_region *r;
 	struct vfiomap_mapping *m;
-	struct vfiomap_device_info info;
+	struct vfiomap_device_info info = { .size = sizeof(info) };
 	uint64_t c;
 	char buf[8];
 

@@ -377,7 +377,7 @@ END_TEST
 START_TEST(pci_ids_from_config_space)
 {
 	struct vfiomap_device *dev = fake_adopt();
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	char name[16];
 
 	ck_assert_ptr_null(vfiomap_device_bdf(dev));
@@ -638,14 +638,43 @@ START_TEST(pci_functions_from_sysfs)
 	ck_assert_uint_eq(f[1].bar_end[1], 0);
 	ck_assert_uint_eq(f[1].size, sizeof(f[1]));
 	ck_assert_uint_eq(f[2].vendor, 0xffff);		/* untouched */
-	/* only as many as asked for; a newer struct's tail is zeroed */
+	/* only as many as asked for; a newer struct's tail is not the library's */
 	memset(big, 0xff, sizeof(big));
 	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", big, sizeof(big[0]), 1), 2);
 	ck_assert_str_eq(big[0].f.bdf, "0000:00:04.0");
-	ck_assert_uint_eq(big[0].newer, 0);
+	ck_assert_uint_eq(big[0].f.size, sizeof(big[0].f));
+	ck_assert_uint_eq(big[0].newer, ~0ULL);
+	ck_assert_uint_eq(big[1].f.size, (size_t)-1);
 	ck_assert_uint_eq(big[1].newer, ~0ULL);
+	/*
+	 * an older, smaller struct gets the members that fit whole: here all
+	 * but the last (bar_flags), and nothing is written past each element
+	 */
+	{
+		size_t small = offsetof(struct vfiomap_pci_function, bar_flags) + 8;
+		unsigned char *buf = malloc(2 * small);
+		struct vfiomap_pci_function e;
+
+		ck_assert_ptr_nonnull(buf);
+		memset(buf, 0xff, 2 * small);
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", buf, small, 2), 2);
+		memcpy(&e, buf + small, offsetof(struct vfiomap_pci_function, bar_flags));
+		ck_assert_str_eq(e.bdf, "0000:00:05.0");
+		ck_assert_uint_eq(e.device, 0x1110);
+		ck_assert_uint_eq(e.bar_end[2], 0xfd1fffff);
+		for (size_t i = offsetof(struct vfiomap_pci_function, bar_flags); i < small; i++)
+			ck_assert_uint_eq(buf[small + i], 0xff);
+		/* the least: the size and the address */
+		small = offsetof(struct vfiomap_pci_function, bdf) + sizeof(e.bdf);
+		memset(buf, 0xff, 2 * small);
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", buf, small, 2), 2);
+		ck_assert_str_eq((char *)buf + small + offsetof(struct vfiomap_pci_function, bdf),
+				 "0000:00:05.0");
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", buf, small - 1, 2), -EINVAL);
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", buf, 0, 2), -EINVAL);
+		free(buf);
+	}
 	/* bad input; a driver that is not loaded has no functions */
-	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", f, sizeof(f[0]) - 8, 3), -EINVAL);
 	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", NULL, sizeof(f[0]), 3), -EINVAL);
 	ck_assert_int_eq(vfiomap_pci_functions("../x", f, sizeof(f[0]), 3), -EINVAL);
 	ck_assert_int_eq(vfiomap_pci_functions(NULL, f, sizeof(f[0]), 3), -EINVAL);
