@@ -133,7 +133,7 @@ static void close_fds(struct vfiomap_device *dev)
 #define OPEN_FLAGS_ALL (VFIOMAP_OPEN_WC_SYSFS_FALLBACK | VFIOMAP_OPEN_CONTAINER | \
 			VFIOMAP_OPEN_IOMMUFD)
 /* the first struct vfiomap_open_opts (0.1) */
-#define OPEN_OPTS_MIN offsetof(struct vfiomap_open_opts, sysfs_root)
+#define OPEN_OPTS_MIN offsetof(struct vfiomap_open_opts, reserved_sysfs_root)
 
 /* Options into a request; the mode AUTO narrowed by the context asked for. */
 static int check_open_opts(struct vfiomap_open_opts *o, struct open_req *req,
@@ -143,7 +143,8 @@ static int check_open_opts(struct vfiomap_open_opts *o, struct open_req *req,
 		return vfm__err(-EINVAL, "unknown open mode %d", (int)o->mode);
 	if (o->flags & ~OPEN_FLAGS_ALL)
 		return vfm__err(-EINVAL, "unknown open flags 0x%x", o->flags);
-	req->devroot = o->dev_root ? o->dev_root : "/dev";
+	/* a 0.2 program's test hook, else the environment's (sysfs.c) */
+	req->devroot = o->reserved_dev_root ? o->reserved_dev_root : vfm__dev_root();
 	req->container_fd = req->iommufd = -1;
 	req->ioas_id = 0;
 	req->vf_token = o->vf_token;
@@ -219,7 +220,7 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 				   bdf ? bdf : "(null)");
 	}
 	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "%s",
-		 o.sysfs_root ? o.sysfs_root : "/sys");
+		 o.reserved_sysfs_root ? o.reserved_sysfs_root : vfm__sysfs_root());
 
 	ret = vfm__sysfs_driver(dev->sysfs_root, dev->bdf, drv, sizeof(drv));
 	if (ret == -ENODEV) {
@@ -308,7 +309,8 @@ static int check_adopt_bdf(struct vfiomap_device *dev)
 }
 
 #define ADOPT_FLAGS_ALL VFIOMAP_ADOPT_WC_SYSFS_FALLBACK
-#define ADOPT_OPTS_MIN (offsetof(struct vfiomap_adopt_opts, sysfs_root) + sizeof(char *))
+#define ADOPT_OPTS_MIN (offsetof(struct vfiomap_adopt_opts, reserved_sysfs_root) + \
+			sizeof(char *))
 
 /* @own: @device_fd is handed over; else the library works on a duplicate. */
 static int adopt(int device_fd, bool own, const struct vfiomap_adopt_opts *o,
@@ -323,7 +325,7 @@ static int adopt(int device_fd, bool own, const struct vfiomap_adopt_opts *o,
 		return vfm__err(-ENOMEM, "out of memory");
 	dev->mode = VFIOMAP_MODE_AUTO;
 	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "%s",
-		 o->sysfs_root ? o->sysfs_root : "/sys");
+		 o->reserved_sysfs_root ? o->reserved_sysfs_root : vfm__sysfs_root());
 	if (o->flags & VFIOMAP_ADOPT_WC_SYSFS_FALLBACK)
 		dev->flags |= VFIOMAP_OPEN_WC_SYSFS_FALLBACK;
 	if (o->bdf && vfm__parse_bdf(o->bdf, dev->bdf)) {
@@ -496,6 +498,7 @@ VFIOMAP_EXPORT int vfm__device_get_info(struct vfiomap_device *dev,
 	return 0;
 }
 
+/* lib/testing.h: for the tests and benchmarks, exported for 0.1 and 0.2 programs */
 VFIOMAP_EXPORT uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *dev)
 {
 	return dev ? atomic_load(&((struct vfiomap_device *)dev)->ioctls) : 0;

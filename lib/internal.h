@@ -14,6 +14,7 @@
 #include "uapi/vfio_mmap_cookie.h"
 
 #include "libvfiomap/libvfiomap.h"
+#include "testing.h"
 
 #define VFIOMAP_EXPORT __attribute__((visibility("default")))
 
@@ -123,6 +124,14 @@ int vfm__area_containing(const struct vfiomap_area *areas, uint32_t n,
 			    uint64_t offset, uint64_t size);
 
 /* sysfs.c: pure-ish sysfs helpers (take the root) */
+/*
+ * The test hooks (docs/api.md): the environment variables
+ * VFIOMAP_SYSFS_ROOT and VFIOMAP_DEV_ROOT name the roots of sysfs and of
+ * the device nodes ("/sys", "/dev" without them); ignored in setuid
+ * programs (secure_getenv).
+ */
+const char *vfm__sysfs_root(void);
+const char *vfm__dev_root(void);
 /* "ffffffff:ff:1f.7" and its NUL fit */
 #define VFM_BDF_LEN 20
 int vfm__parse_bdf(const char *in, char out[VFM_BDF_LEN]);

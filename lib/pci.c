@@ -11,14 +11,6 @@
 
 #include "internal.h"
 
-/* The sysfs root: /sys, or VFIOMAP_SYSFS_ROOT (tests; ignored for setuid) */
-static const char *sysfs_root(void)
-{
-	const char *r = secure_getenv("VFIOMAP_SYSFS_ROOT");
-
-	return r && *r ? r : "/sys";
-}
-
 static void fill(const char *root, const char *bdf, struct vfiomap_pci_function *f)
 {
 	unsigned int v = 0, d = 0;
@@ -41,7 +33,7 @@ static void fill(const char *root, const char *bdf, struct vfiomap_pci_function 
 VFIOMAP_EXPORT int vfiomap_pci_functions(const char *driver, void *out, size_t elem_size,
 					 size_t max)
 {
-	const char *root = sysfs_root();
+	const char *root = vfm__sysfs_root();
 	char (*bdfs)[VFM_BDF_LEN];
 	int n, cap = 64;
 

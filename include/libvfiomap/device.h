@@ -80,8 +80,10 @@ enum vfiomap_mode {
  *	are zero.
  * @mode: how to open (VFIOMAP_MODE_AUTO picks)
  * @flags: VFIOMAP_OPEN_* flags
- * @sysfs_root: where sysfs is mounted (NULL: "/sys"); for tests
- * @dev_root: where device nodes are (NULL: "/dev"); for tests
+ * @reserved_sysfs_root: @reserved_dev_root: NULL.  The 0.2 test hooks
+ *	(where sysfs and the device nodes are), honoured for 0.2 binaries,
+ *	not part of the 0.3 API; tests set the environment variables
+ *	VFIOMAP_SYSFS_ROOT and VFIOMAP_DEV_ROOT instead (docs/api.md)
  * @container_fd: with VFIOMAP_OPEN_CONTAINER, a VFIO container the device's
  *	group joins: yours (the library keeps a duplicate, so you may close
  *	yours whenever you like), or vfiomap_device_container_fd() of a
@@ -102,8 +104,8 @@ struct vfiomap_open_opts {
 	size_t size;
 	enum vfiomap_mode mode;
 	uint32_t flags;
-	const char *sysfs_root;
-	const char *dev_root;
+	const char *reserved_sysfs_root;
+	const char *reserved_dev_root;
 	/* 0.2 */
 	int container_fd;
 	int iommufd;
@@ -129,13 +131,15 @@ struct vfiomap_open_opts {
  * @bdf: the device's PCI address, or NULL: needed for what goes through
  *	sysfs (the write-combining fallback); checked against the device's
  *	vendor and device IDs
- * @sysfs_root: where sysfs is mounted (NULL: "/sys"); for tests
+ * @reserved_sysfs_root: NULL.  The 0.2 test hook (where sysfs is),
+ *	honoured for 0.2 binaries, not part of the 0.3 API; tests set the
+ *	environment variable VFIOMAP_SYSFS_ROOT instead (docs/api.md)
  */
 struct vfiomap_adopt_opts {
 	size_t size;
 	uint32_t flags;
 	const char *bdf;
-	const char *sysfs_root;
+	const char *reserved_sysfs_root;
 };
 
 /**
@@ -412,16 +416,6 @@ const char *vfiomap_mode_name(enum vfiomap_mode mode);
  */
 int vfiomap_device_get_info(struct vfiomap_device *dev,
 			    struct vfiomap_device_info *info);
-
-/**
- * vfiomap_device_ioctl_count() - ioctls the library issued on @dev
- * @dev: the device
- *
- * Useful to check that cached lookups cost nothing.
- *
- * Return: the count (0 for NULL).
- */
-uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *dev);
 
 #ifdef __cplusplus
 }

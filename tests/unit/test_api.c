@@ -11,6 +11,7 @@
 
 #include <libvfiomap/libvfiomap.h>
 #include "ck_run.h"
+#include "../../lib/testing.h"
 
 START_TEST(null_arguments)
 {

@@ -33,8 +33,8 @@ static void teardown(void)
 
 static struct vfiomap_open_opts tree_opts(enum vfiomap_mode mode, uint32_t flags)
 {
-	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = mode, .flags = flags,
-				       .sysfs_root = tree.sysfs, .dev_root = tree.dev };
+	/* the tree: fake_tree_create() set VFIOMAP_SYSFS_ROOT, VFIOMAP_DEV_ROOT */
+	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = mode, .flags = flags };
 
 	return o;
 }
@@ -620,7 +620,7 @@ START_TEST(pci_functions_from_sysfs)
 
 	fake_tree_create(&tree, "0000:00:05.0", "vfio1", true);
 	fake_tree_add(&tree, "0000:00:04.0", "9", NULL);
-	setenv("VFIOMAP_SYSFS_ROOT", tree.sysfs, 1);
+	/* fake_tree_create() set VFIOMAP_SYSFS_ROOT */
 	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", NULL, sizeof(f[0]), 0), 2);
 	memset(f, 0xff, sizeof(f));
 	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", f, sizeof(f[0]), 3), 2);
@@ -697,7 +697,6 @@ START_TEST(pci_functions_from_sysfs)
 		for (int i = 1; i < 72; i++)
 			ck_assert_int_lt(strcmp(many[i - 1].bdf, many[i].bdf), 0);
 	}
-	unsetenv("VFIOMAP_SYSFS_ROOT");
 }
 END_TEST
 
@@ -1099,7 +1098,6 @@ START_TEST(adopt_options)
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
 	o.flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK;	/* needs the address */
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
-	o.sysfs_root = tree.sysfs;
 	o.bdf = "0000:00:05.0";				/* not in sysfs */
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -ENODEV);
 	o.bdf = "00:04";
@@ -1207,7 +1205,6 @@ START_TEST(sysfs_wc_adopted_with_address)
 	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
 	fake_tree_pat(&tree, PAT_WC);
 	fake.cookie_uapi = false;
-	ao.sysfs_root = tree.sysfs;
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &ao, &dev), 0);
 	close(vmm);
 	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), 0);

@@ -23,6 +23,7 @@
 #include "vfio_iommufd_cdev.h"
 #include "vfio_mmap_cookie.h"
 #include "ck_run.h"
+#include "../../lib/testing.h"
 
 static enum vmt_mode modes[3];
 static int nr_modes;
