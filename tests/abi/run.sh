@@ -164,6 +164,16 @@ check "program-built-against-$release-runs-with-this-library" bash -c "
 		'$work/old_consumer-$release' > '$work/old-now.txt'; rc=\$?
 	cat '$work/old-now.txt'
 	[ \$rc -eq 0 ] && grep -q 'ok 12 - 0.1 device info' '$work/old-now.txt'"
+# NAME.c built against these headers runs with this library
+new_prog() { # new_prog NAME
+	cc_prog "$work/$1" "$work/$1.c" "$repo/include" "$build/lib" &&
+	run_with "$build/lib" "$work/$1"
+}
+# NAME does not load with the release, for want of LIBVFIOMAP_0.3
+needs_0_3() { # needs_0_3 NAME
+	! run_with "$old/build/lib" "$work/$1" 2> "$work/ld.err" &&
+	cat "$work/ld.err" && grep -q 'LIBVFIOMAP_0.3' "$work/ld.err"
+}
 # built against these headers, a call of a function that has a new version
 # in LIBVFIOMAP_0.3 (vfiomap_region_get: struct vfiomap_region grew in
 # 0.2) needs that node: such a program does not load with 0.2.0, whose
@@ -178,13 +188,8 @@ int main(void)
 	return vfiomap_region_get(0, 0, &r) == -EINVAL ? 0 : 1;
 }
 CEOF
-check "program-calling-a-changed-function-runs-with-this-library" bash -c "
-	$(declare -f cc_prog run_with)
-	cc_prog '$work/changed_consumer' '$work/changed_consumer.c' '$repo/include' '$build/lib' &&
-	run_with '$build/lib' '$work/changed_consumer'"
-check "program-calling-a-changed-function-does-not-load-with-$release" bash -c "
-	! LD_LIBRARY_PATH='$old/build/lib' '$work/changed_consumer' 2> '$work/ld.err' &&
-	cat '$work/ld.err' && grep -q 'LIBVFIOMAP_0.3' '$work/ld.err'"
+check "program-calling-a-changed-function-runs-with-this-library" new_prog changed_consumer
+check "program-calling-a-changed-function-does-not-load-with-$release" needs_0_3 changed_consumer
 # one that calls only functions whose 0.1 or 0.2 version is still the
 # default needs no newer node: it loads with 0.2.0 and with this library
 cat > "$work/unchanged_consumer.c" <<'CEOF'
@@ -207,13 +212,9 @@ int main(void)
 	return bad ? 1 : 0;
 }
 CEOF
-check "program-calling-unchanged-functions-runs-with-this-library" bash -c "
-	$(declare -f cc_prog run_with)
-	cc_prog '$work/unchanged_consumer' '$work/unchanged_consumer.c' '$repo/include' '$build/lib' &&
-	run_with '$build/lib' '$work/unchanged_consumer'"
-check "program-calling-unchanged-functions-runs-with-$release" bash -c "
-	$(declare -f run_with)
-	run_with '$old/build/lib' '$work/unchanged_consumer'"
+check "program-calling-unchanged-functions-runs-with-this-library" new_prog unchanged_consumer
+check "program-calling-unchanged-functions-runs-with-$release" \
+	run_with "$old/build/lib" "$work/unchanged_consumer"
 cat > "$work/new_consumer.c" <<'CEOF'
 #include <libvfiomap/libvfiomap.h>
 int main(void)
@@ -221,13 +222,8 @@ int main(void)
 	return vfiomap_region_attr_areas(0, 0, 0, 0) == -22 ? 0 : 1;
 }
 CEOF
-check "program-using-0.3-runs-with-this-library" bash -c "
-	$(declare -f cc_prog run_with)
-	cc_prog '$work/new_consumer' '$work/new_consumer.c' '$repo/include' '$build/lib' &&
-	run_with '$build/lib' '$work/new_consumer'"
-check "program-using-0.3-does-not-load-with-$release" bash -c "
-	! LD_LIBRARY_PATH='$old/build/lib' '$work/new_consumer' 2> '$work/ld.err' &&
-	cat '$work/ld.err' && grep -q 'LIBVFIOMAP_0.3' '$work/ld.err'"
+check "program-using-0.3-runs-with-this-library" new_prog new_consumer
+check "program-using-0.3-does-not-load-with-$release" needs_0_3 new_consumer
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
