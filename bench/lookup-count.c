@@ -26,6 +26,7 @@
 
 #include "fake_vfio.h"
 #include "uapi/vfio_mmap_cookie.h"
+#include "testing.h"
 
 #define BAR 2
 

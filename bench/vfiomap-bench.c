@@ -24,6 +24,7 @@
 #include <linux/vfio.h>
 #include <libvfiomap/libvfiomap.h>
 #include "vfio_mmap_cookie.h"
+#include "../lib/testing.h"
 
 #define GIB (1ULL << 30)
 #define PG 4096ULL

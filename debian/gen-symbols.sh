@@ -12,6 +12,10 @@
 # packaged), a node newer than it is an error: its symbols would make
 # every program that uses them depend on a libvfiomap0 that does not exist.
 # Wildcards in a global: list are refused (they cannot be listed here).
+# A name may be listed in more than one node (a function with a new
+# default version and a compatibility one, see lib/compat.c): each
+# node's version of it is its own line, NAME@NODE, as dpkg-gensymbols
+# lists every version the library exports.
 set -eu
 [ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 MAPFILE [PACKAGE_VERSION]" >&2; exit 2; }
 map=$1 pkgver=${2:-}
@@ -48,7 +52,7 @@ while (@tok) {
 		}
 		$t =~ /^[A-Za-z_][A-Za-z0-9_]*$/ or
 			fail("\"$t\" in $node: only plain symbol names can be listed (no wildcards, no extern)");
-		$seen{$t}++ and fail("$t is listed twice");
+		$seen{"$t\@$node"}++ and fail("$t is listed twice in $node");
 		push @syms, $t;
 	}
 	my $t = shift @tok // fail("\";\" expected after node $node");

@@ -42,7 +42,7 @@ static inline __attribute__((noreturn)) void example_pci_error(char *msg, ...)
 /* "Vendor Device" (libpci), else "vvvv:dddd"; "?" if the IDs are unreadable. */
 static inline void example_device_name(struct vfiomap_device *dev, char *buf, size_t len)
 {
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 
 	if (vfiomap_device_pci_ids(dev, &ids)) {
 		snprintf(buf, len, "?");
@@ -123,7 +123,7 @@ static inline void example_print_regions(struct vfiomap_device *dev)
 {
 	static const char *names[] = { "BAR0", "BAR1", "BAR2", "BAR3", "BAR4",
 				       "BAR5", "ROM", "config", "VGA" };
-	struct vfiomap_device_info info;
+	struct vfiomap_device_info info = { .size = sizeof(info) };
 
 	if (vfiomap_device_get_info(dev, &info))
 		return;

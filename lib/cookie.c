@@ -154,7 +154,7 @@ int vfm__cookie_new(struct vfiomap_device *dev, uint32_t region, uint64_t offset
 
 		if (!r) {
 			vfm__attempt_begin();	/* the kernel answers below */
-			if (vfiomap_region_get(dev, region, &r))
+			if (vfm__region_get(dev, region, &r))
 				r = NULL;
 			vfm__attempt_end();
 		}
@@ -321,28 +321,60 @@ VFIOMAP_EXPORT struct vfiomap_device *vfiomap_cookie_device(const struct vfiomap
 	return c ? c->dev : NULL;
 }
 
-VFIOMAP_EXPORT int vfiomap_cookie_info(const struct vfiomap_cookie *c,
-				       struct vfiomap_cookie_info *info)
+/* The caller's struct_size: the least that reaches past @region. */
+static int info_size(const struct vfiomap_cookie_info *info, const char *fn)
 {
+	return vfm__out_size(info->struct_size,
+			     VFM_OUT_MIN(struct vfiomap_cookie_info, region), fn,
+			     "info->struct_size", "struct vfiomap_cookie_info");
+}
+
+/* What fits of @o into the caller's @info (its struct_size). */
+static void info_out(struct vfiomap_cookie_info *info, const struct vfiomap_cookie_info *o)
+{
+	VFM_OUT(info, info->struct_size, o, region);
+	VFM_OUT(info, info->struct_size, o, attrs);
+	VFM_OUT(info, info->struct_size, o, offset);
+	VFM_OUT(info, info->struct_size, o, size);
+}
+
+/* 0.3: the struct starts with its size (the 0.2 layout: lib/compat.c) */
+VFM_SYMVER(vfm__cookie_info, "vfiomap_cookie_info@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__cookie_info(const struct vfiomap_cookie *c,
+				    struct vfiomap_cookie_info *info)
+{
+	struct vfiomap_cookie_info o = { .struct_size = sizeof(o) };
+	int ret;
+
 	if (!c || !info)
 		return vfm__err(-EINVAL, "vfiomap_cookie_info: NULL argument");
-	info->region = c->region;
-	info->attrs = c->attrs;
-	info->offset = c->offset;
-	info->size = c->size;
+	ret = info_size(info, "vfiomap_cookie_info");
+	if (ret)
+		return ret;
+	o.region = c->region;
+	o.attrs = c->attrs;
+	o.offset = c->offset;
+	o.size = c->size;
+	info_out(info, &o);
 	return 0;
 }
 
-VFIOMAP_EXPORT int vfiomap_cookie_query(struct vfiomap_device *dev, uint64_t cookie,
-					struct vfiomap_cookie_info *info)
+/* 0.3: the struct starts with its size (the 0.2 layout: lib/compat.c) */
+VFM_SYMVER(vfm__cookie_query, "vfiomap_cookie_query@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__cookie_query(struct vfiomap_device *dev, uint64_t cookie,
+				     struct vfiomap_cookie_info *info)
 {
 	struct vfio_device_feature_mmap_cookie mc = {
 		.flags = VFIO_MMAP_COOKIE_FLAG_QUERY, .cookie = cookie,
 	};
+	struct vfiomap_cookie_info o = { .struct_size = sizeof(o) };
 	int ret;
 
 	if (!vfm__device_valid(dev) || !info)
 		return vfm__err(-EINVAL, "vfiomap_cookie_query: NULL argument");
+	ret = info_size(info, "vfiomap_cookie_query");
+	if (ret)
+		return ret;
 	ret = feature(dev, VFIO_DEVICE_FEATURE_GET, &mc);
 	if (ret == -ENOTTY)
 		return vfm__err(-EOPNOTSUPP, "%s", stock_msg);
@@ -353,9 +385,10 @@ VFIOMAP_EXPORT int vfiomap_cookie_query(struct vfiomap_device *dev, uint64_t coo
 		return vfm__err(ret, "querying cookie 0x%llx: %s%s", (unsigned long long)cookie,
 				strerror(-ret),
 				ret == -EINVAL ? " (a kernel of series v1 has no QUERY)" : "");
-	info->region = mc.region_index;
-	info->attrs = (uint32_t)mc.attrs;
-	info->offset = mc.region_offset;
-	info->size = mc.size;
+	o.region = mc.region_index;
+	o.attrs = (uint32_t)mc.attrs;
+	o.offset = mc.region_offset;
+	o.size = mc.size;
+	info_out(info, &o);
 	return 0;
 }

@@ -133,7 +133,7 @@ static void close_fds(struct vfiomap_device *dev)
 #define OPEN_FLAGS_ALL (VFIOMAP_OPEN_WC_SYSFS_FALLBACK | VFIOMAP_OPEN_CONTAINER | \
 			VFIOMAP_OPEN_IOMMUFD)
 /* the first struct vfiomap_open_opts (0.1) */
-#define OPEN_OPTS_MIN offsetof(struct vfiomap_open_opts, sysfs_root)
+#define OPEN_OPTS_MIN offsetof(struct vfiomap_open_opts, reserved_sysfs_root)
 
 /* Options into a request; the mode AUTO narrowed by the context asked for. */
 static int check_open_opts(struct vfiomap_open_opts *o, struct open_req *req,
@@ -143,7 +143,8 @@ static int check_open_opts(struct vfiomap_open_opts *o, struct open_req *req,
 		return vfm__err(-EINVAL, "unknown open mode %d", (int)o->mode);
 	if (o->flags & ~OPEN_FLAGS_ALL)
 		return vfm__err(-EINVAL, "unknown open flags 0x%x", o->flags);
-	req->devroot = o->dev_root ? o->dev_root : "/dev";
+	/* a 0.2 program's test hook, else the environment's (sysfs.c) */
+	req->devroot = o->reserved_dev_root ? o->reserved_dev_root : vfm__dev_root();
 	req->container_fd = req->iommufd = -1;
 	req->ioas_id = 0;
 	req->vf_token = o->vf_token;
@@ -219,7 +220,7 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 				   bdf ? bdf : "(null)");
 	}
 	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "%s",
-		 o.sysfs_root ? o.sysfs_root : "/sys");
+		 o.reserved_sysfs_root ? o.reserved_sysfs_root : vfm__sysfs_root());
 
 	ret = vfm__sysfs_driver(dev->sysfs_root, dev->bdf, drv, sizeof(drv));
 	if (ret == -ENODEV) {
@@ -288,7 +289,7 @@ fail:
 /* Check that sysfs's @bdf is the device behind dev->fd (vendor, device). */
 static int check_adopt_bdf(struct vfiomap_device *dev)
 {
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	unsigned int vendor, device;
 	int ret;
 
@@ -297,7 +298,7 @@ static int check_adopt_bdf(struct vfiomap_device *dev)
 	if (vfm__sysfs_read_hex(dev->sysfs_root, dev->bdf, "vendor", &vendor) ||
 	    vfm__sysfs_read_hex(dev->sysfs_root, dev->bdf, "device", &device))
 		return vfm__err(-ENODEV, "cannot read the IDs of %s from sysfs", dev->bdf);
-	ret = vfiomap_device_pci_ids(dev, &ids);
+	ret = vfm__device_pci_ids(dev, &ids);
 	if (ret)
 		return ret;
 	if (ids.vendor != vendor || ids.device != device)
@@ -308,7 +309,8 @@ static int check_adopt_bdf(struct vfiomap_device *dev)
 }
 
 #define ADOPT_FLAGS_ALL VFIOMAP_ADOPT_WC_SYSFS_FALLBACK
-#define ADOPT_OPTS_MIN (offsetof(struct vfiomap_adopt_opts, sysfs_root) + sizeof(char *))
+#define ADOPT_OPTS_MIN (offsetof(struct vfiomap_adopt_opts, reserved_sysfs_root) + \
+			sizeof(char *))
 
 /* @own: @device_fd is handed over; else the library works on a duplicate. */
 static int adopt(int device_fd, bool own, const struct vfiomap_adopt_opts *o,
@@ -323,7 +325,7 @@ static int adopt(int device_fd, bool own, const struct vfiomap_adopt_opts *o,
 		return vfm__err(-ENOMEM, "out of memory");
 	dev->mode = VFIOMAP_MODE_AUTO;
 	snprintf(dev->sysfs_root, sizeof(dev->sysfs_root), "%s",
-		 o->sysfs_root ? o->sysfs_root : "/sys");
+		 o->reserved_sysfs_root ? o->reserved_sysfs_root : vfm__sysfs_root());
 	if (o->flags & VFIOMAP_ADOPT_WC_SYSFS_FALLBACK)
 		dev->flags |= VFIOMAP_OPEN_WC_SYSFS_FALLBACK;
 	if (o->bdf && vfm__parse_bdf(o->bdf, dev->bdf)) {
@@ -392,8 +394,10 @@ VFIOMAP_EXPORT int vfiomap_device_adopt_opts(int device_fd,
 	return adopt(device_fd, false, &o, out);
 }
 
-VFIOMAP_EXPORT int vfiomap_device_adopt(int device_fd, uint32_t flags,
-					struct vfiomap_device **out)
+/* 0.3: duplicates the fd (0.2's behaviour; the 0.1 entry is lib/compat.c's) */
+VFM_SYMVER(vfm__device_adopt, "vfiomap_device_adopt@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__device_adopt(int device_fd, uint32_t flags,
+				     struct vfiomap_device **out)
 {
 	struct vfiomap_adopt_opts o = { .size = sizeof(o) };
 
@@ -464,58 +468,90 @@ int vfm__device_info_locked(struct vfiomap_device *dev)
 	return 0;
 }
 
-VFIOMAP_EXPORT int vfiomap_device_get_info(struct vfiomap_device *dev,
-					   struct vfiomap_device_info *info)
+/* 0.3: the struct starts with its size (the 0.1 layout: lib/compat.c) */
+VFM_SYMVER(vfm__device_get_info, "vfiomap_device_get_info@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__device_get_info(struct vfiomap_device *dev,
+					struct vfiomap_device_info *info)
 {
+	struct vfiomap_device_info o = { .size = sizeof(o) };
 	int ret;
 
 	if (!vfm__device_valid(dev) || !info)
 		return vfm__err(-EINVAL, "vfiomap_device_get_info: NULL argument");
+	ret = vfm__out_size(info->size, VFM_OUT_MIN(struct vfiomap_device_info, flags),
+			    "vfiomap_device_get_info", "info->size", "struct vfiomap_device_info");
+	if (ret)
+		return ret;
 	vfm__dev_lock(dev);
 	ret = vfm__device_info_locked(dev);
-	if (!ret)
-		*info = dev->info;
+	if (!ret) {
+		o.flags = dev->info.flags;
+		o.num_regions = dev->info.num_regions;
+		o.num_irqs = dev->info.num_irqs;
+	}
 	vfm__dev_unlock(dev);
-	return ret;
+	if (ret)
+		return ret;
+	VFM_OUT(info, info->size, &o, flags);
+	VFM_OUT(info, info->size, &o, num_regions);
+	VFM_OUT(info, info->size, &o, num_irqs);
+	return 0;
 }
 
+/* lib/testing.h: for the tests and benchmarks, exported for 0.1 and 0.2 programs */
 VFIOMAP_EXPORT uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *dev)
 {
 	return dev ? atomic_load(&((struct vfiomap_device *)dev)->ioctls) : 0;
 }
 
-VFIOMAP_EXPORT int vfiomap_device_pci_ids(struct vfiomap_device *dev,
-					  struct vfiomap_pci_ids *ids)
+/* 0.3: the struct starts with its size (the 0.2 layout: lib/compat.c) */
+VFM_SYMVER(vfm__device_pci_ids, "vfiomap_device_pci_ids@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__device_pci_ids(struct vfiomap_device *dev,
+				       struct vfiomap_pci_ids *ids)
 {
+	struct vfiomap_pci_ids o = { .size = sizeof(o) };
 	uint8_t c[0x30];
 	ssize_t n;
+	int ret;
 
 	if (!vfm__device_valid(dev) || !ids)
 		return vfm__err(-EINVAL, "vfiomap_device_pci_ids: NULL argument");
+	ret = vfm__out_size(ids->size, VFM_OUT_MIN(struct vfiomap_pci_ids, vendor),
+			    "vfiomap_device_pci_ids", "ids->size", "struct vfiomap_pci_ids");
+	if (ret)
+		return ret;
 	/* config space: works for adopted fds too (no sysfs needed) */
 	n = vfiomap_region_read(dev, VFIO_PCI_CONFIG_REGION_INDEX, 0, c, sizeof(c));
 	if (n < 0)
 		return (int)n;
 	if (n != (ssize_t)sizeof(c))
 		return vfm__err(-EIO, "short read of the config space header (%zd bytes)", n);
-	ids->vendor = (uint16_t)(c[0] | c[1] << 8);
-	ids->device = (uint16_t)(c[2] | c[3] << 8);
-	ids->revision = c[8];
-	ids->class_code = (uint32_t)(c[9] | c[10] << 8 | c[11] << 16);
-	ids->subsystem_vendor = (uint16_t)(c[0x2c] | c[0x2d] << 8);
-	ids->subsystem_device = (uint16_t)(c[0x2e] | c[0x2f] << 8);
+	o.vendor = (uint16_t)(c[0] | c[1] << 8);
+	o.device = (uint16_t)(c[2] | c[3] << 8);
+	o.revision = c[8];
+	o.class_code = (uint32_t)(c[9] | c[10] << 8 | c[11] << 16);
+	o.subsystem_vendor = (uint16_t)(c[0x2c] | c[0x2d] << 8);
+	o.subsystem_device = (uint16_t)(c[0x2e] | c[0x2f] << 8);
+	VFM_OUT(ids, ids->size, &o, vendor);
+	VFM_OUT(ids, ids->size, &o, device);
+	VFM_OUT(ids, ids->size, &o, subsystem_vendor);
+	VFM_OUT(ids, ids->size, &o, subsystem_device);
+	VFM_OUT(ids, ids->size, &o, class_code);
+	VFM_OUT(ids, ids->size, &o, revision);
 	return 0;
 }
 
-VFIOMAP_EXPORT int vfiomap_device_name(const struct vfiomap_device *dev, char *buf,
-				       size_t len)
+/* 0.3: "vvvv:dddd", as since 0.2 (0.1 gave libpci's names; lib/compat.c) */
+VFM_SYMVER(vfm__device_name, "vfiomap_device_name@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__device_name(const struct vfiomap_device *dev, char *buf,
+				    size_t len)
 {
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	int ret;
 
 	if (!dev || !buf || !len)
 		return vfm__err(-EINVAL, "vfiomap_device_name: NULL argument");
-	ret = vfiomap_device_pci_ids((struct vfiomap_device *)dev, &ids);
+	ret = vfm__device_pci_ids((struct vfiomap_device *)dev, &ids);
 	if (ret)
 		return ret;
 	snprintf(buf, len, "%04x:%04x", ids.vendor, ids.device);

@@ -220,6 +220,15 @@ int vfm__err_prefix(int err, const char *fmt, ...)
 	return err;
 }
 
+int vfm__out_size(size_t size, size_t min, const char *fn, const char *member,
+		  const char *type)
+{
+	if (size < min)
+		return vfm__err(-EINVAL, "%s: %s %zu is too small: set it to sizeof(%s)",
+				fn, member, size, type);
+	return 0;
+}
+
 int vfm__copy_opts(void *dst, size_t ours, const void *user, size_t min,
 		   const char *what)
 {

@@ -8,13 +8,48 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <linux/vfio.h>
 #include "uapi/vfio_mmap_cookie.h"
 
 #include "libvfiomap/libvfiomap.h"
+#include "testing.h"
 
 #define VFIOMAP_EXPORT __attribute__((visibility("default")))
+
+/*
+ * Symbol versions (lib/libvfiomap.map; docs/api.md, "ABI and versioning").
+ * A function whose behaviour or output struct changed gets a new default
+ * version in a new node, and its old version stays for the programs that
+ * were linked against it:
+ *
+ *	VFM_SYMVER(vfm__region_get, "vfiomap_region_get@@LIBVFIOMAP_0.3");
+ *	VFIOMAP_EXPORT int vfm__region_get(...) { ... }
+ *
+ * exports vfm__region_get as vfiomap_region_get of node LIBVFIOMAP_0.3,
+ * the default ("@@") that programs built now link against; one "@" makes
+ * a compatibility entry that only programs linked against that node reach
+ * (lib/compat.c).  It comes before the definition, after a prototype, in
+ * the file that defines the function.  The function must be VFIOMAP_EXPORT
+ * (the versioned name takes its visibility); the version script keeps
+ * its own name local, and lists the public name in every node it is
+ * given.  A static link takes the "@@" one for the plain name.
+ *
+ * gcc 10 and later have the symver attribute; others (clang) get the
+ * assembler directive it stands for.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(__symver__)
+#define VFM_HAVE_SYMVER_ATTR 1
+#endif
+#endif
+#ifdef VFM_HAVE_SYMVER_ATTR
+#define VFM_SYMVER(fn, versioned) \
+	extern __typeof__(fn) fn __attribute__((__symver__(versioned)))
+#else
+#define VFM_SYMVER(fn, versioned) __asm__(".symver " #fn ", " versioned)
+#endif
 #define VFM_GIB (1ULL << 30)
 
 /* error.c */
@@ -89,6 +124,14 @@ int vfm__area_containing(const struct vfiomap_area *areas, uint32_t n,
 			    uint64_t offset, uint64_t size);
 
 /* sysfs.c: pure-ish sysfs helpers (take the root) */
+/*
+ * The test hooks (docs/api.md): the environment variables
+ * VFIOMAP_SYSFS_ROOT and VFIOMAP_DEV_ROOT name the roots of sysfs and of
+ * the device nodes ("/sys", "/dev" without them); ignored in setuid
+ * programs (secure_getenv).
+ */
+const char *vfm__sysfs_root(void);
+const char *vfm__dev_root(void);
 /* "ffffffff:ff:1f.7" and its NUL fit */
 #define VFM_BDF_LEN 20
 int vfm__parse_bdf(const char *in, char out[VFM_BDF_LEN]);
@@ -166,7 +209,11 @@ struct vfiomap_device {
 	pthread_mutex_t lock;
 	atomic_uint_fast64_t ioctls;
 	bool info_valid;
-	struct vfiomap_device_info info;
+	struct {
+		uint32_t flags;
+		uint32_t num_regions;
+		uint32_t num_irqs;
+	} info;
 	uint32_t nr_slots;
 	/* allocated once, under lock; published with release semantics */
 	struct vfm_region_slot *_Atomic slots;
@@ -176,6 +223,25 @@ struct vfiomap_device {
 	bool config_offset_valid;
 	uint64_t config_offset;
 };
+
+/*
+ * Output structs that start with their size (device.h, "output structs"):
+ * vfm__out_size() checks the size the caller gave (-EINVAL with a message
+ * naming @fn, @member and @type below @min, the end of the first member
+ * after it); VFM_OUT() copies member @m of the library's filled-in struct
+ * *@src to the caller's @dst when @m lies whole within its @size bytes,
+ * and writes nothing else.
+ */
+int vfm__out_size(size_t size, size_t min, const char *fn, const char *member,
+		  const char *type);
+#define VFM_OUT(dst, size, src, m)						\
+	do {									\
+		if (offsetof(__typeof__(*(src)), m) + sizeof((src)->m) <= (size))	\
+			memcpy((char *)(dst) + offsetof(__typeof__(*(src)), m),	\
+			       &(src)->m, sizeof((src)->m));			\
+	} while (0)
+/* where the first member after the size ends: the least size accepted */
+#define VFM_OUT_MIN(type, m) (offsetof(type, m) + sizeof(((type *)NULL)->m))
 
 /*
  * Copy a caller's options struct whose first member is its size_t size:
@@ -199,6 +265,22 @@ int vfm__cookie_drop(struct vfiomap_cookie *c);
 #define VFM_ATTRS_KNOWN VFIOMAP_ATTR_WC
 /* the calling thread's vfiomap_last_refusal() */
 void vfm__set_refusal(enum vfiomap_refusal r);
+
+/*
+ * The current (LIBVFIOMAP_0.3) implementations of the public functions
+ * that have more than one version: exported under the public name by
+ * VFM_SYMVER(), called under these names inside the library; lib/compat.c
+ * has the old versions.
+ */
+int vfm__region_get(struct vfiomap_device *dev, uint32_t index,
+		    const struct vfiomap_region **out);
+int vfm__device_adopt(int device_fd, uint32_t flags, struct vfiomap_device **out);
+int vfm__device_name(const struct vfiomap_device *dev, char *buf, size_t len);
+int vfm__device_get_info(struct vfiomap_device *dev, struct vfiomap_device_info *info);
+int vfm__device_pci_ids(struct vfiomap_device *dev, struct vfiomap_pci_ids *ids);
+int vfm__cookie_info(const struct vfiomap_cookie *c, struct vfiomap_cookie_info *info);
+int vfm__cookie_query(struct vfiomap_device *dev, uint64_t cookie,
+		      struct vfiomap_cookie_info *info);
 
 /* A cached region, or NULL: never asks the kernel. */
 const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,

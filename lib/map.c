@@ -533,11 +533,11 @@ static int map_source(struct vfiomap_device *dev, const struct vfiomap_region *r
 			 * file by another component (a VMM that handed us its
 			 * fd, or the reverse).  The kernel says what it maps.
 			 */
-			struct vfiomap_cookie_info info;
+			struct vfiomap_cookie_info info = { .struct_size = sizeof(info) };
 			int ret;
 
 			vfm__attempt_begin();
-			ret = vfiomap_cookie_query(dev, o->cookie, &info);
+			ret = vfm__cookie_query(dev, o->cookie, &info);
 			vfm__attempt_end();
 			if (ret)
 				return vfm__err(ret,
@@ -596,7 +596,7 @@ static int map_common(struct vfiomap_device *dev, uint32_t index, uint64_t offse
 	if (fixed && (!o->addr || !vfm__is_page_aligned((uintptr_t)o->addr)))
 		return vfm__err(-EINVAL, "VFIOMAP_MAP_FIXED needs a page-aligned address, not %p",
 				o->addr);
-	ret = vfiomap_region_get(dev, index, &r);
+	ret = vfm__region_get(dev, index, &r);
 	if (ret)
 		return ret;
 	span = vfm__page_round_up(r->size);
@@ -724,7 +724,7 @@ VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index
 	*out = NULL;
 	if (flags)
 		return vfm__err(-EINVAL, "vfiomap_map_region: unknown flags 0x%x", flags);
-	ret = vfiomap_region_get(dev, index, &r);
+	ret = vfm__region_get(dev, index, &r);
 	if (ret)
 		return ret;
 	if (!(r->flags & VFIOMAP_REGION_FLAG_MMAP) || !r->size)

@@ -11,14 +11,6 @@
 
 #include "internal.h"
 
-/* The sysfs root: /sys, or VFIOMAP_SYSFS_ROOT (tests; ignored for setuid) */
-static const char *sysfs_root(void)
-{
-	const char *r = secure_getenv("VFIOMAP_SYSFS_ROOT");
-
-	return r && *r ? r : "/sys";
-}
-
 static void fill(const char *root, const char *bdf, struct vfiomap_pci_function *f)
 {
 	unsigned int v = 0, d = 0;
@@ -41,7 +33,7 @@ static void fill(const char *root, const char *bdf, struct vfiomap_pci_function 
 VFIOMAP_EXPORT int vfiomap_pci_functions(const char *driver, void *out, size_t elem_size,
 					 size_t max)
 {
-	const char *root = sysfs_root();
+	const char *root = vfm__sysfs_root();
 	char (*bdfs)[VFM_BDF_LEN];
 	int n, cap = 64;
 
@@ -50,10 +42,11 @@ VFIOMAP_EXPORT int vfiomap_pci_functions(const char *driver, void *out, size_t e
 				driver ? driver : "(null)");
 	if (max && !out)
 		return vfm__err(-EINVAL, "vfiomap_pci_functions: out is NULL");
-	/* a newer, larger struct is fine (its tail is zeroed); a smaller none */
-	if (max && elem_size < sizeof(struct vfiomap_pci_function))
-		return vfm__err(-EINVAL, "vfiomap_pci_functions: element size %zu, want at least %zu",
-				elem_size, sizeof(struct vfiomap_pci_function));
+	/* an output struct (device.h): the members that fit, nothing else */
+	if (max && elem_size < VFM_OUT_MIN(struct vfiomap_pci_function, bdf))
+		return vfm__err(-EINVAL,
+				"vfiomap_pci_functions: element size %zu is too small: pass sizeof(struct vfiomap_pci_function)",
+				elem_size);
 	/* as many as there are: grow until the listing fits */
 	for (;;) {
 		bdfs = calloc((size_t)cap, sizeof(*bdfs));
@@ -72,12 +65,21 @@ VFIOMAP_EXPORT int vfiomap_pci_functions(const char *driver, void *out, size_t e
 	}
 	for (int i = 0; i < n && (size_t)i < max; i++) {
 		struct vfiomap_pci_function f;
+		char *e = (char *)out + (size_t)i * elem_size;
 
 		memset(&f, 0, sizeof(f));
 		f.size = sizeof(f);
 		fill(root, bdfs[i], &f);
-		memset((char *)out + (size_t)i * elem_size, 0, elem_size);
-		memcpy((char *)out + (size_t)i * elem_size, &f, sizeof(f));
+		VFM_OUT(e, elem_size, &f, size);
+		VFM_OUT(e, elem_size, &f, bdf);
+		VFM_OUT(e, elem_size, &f, driver);
+		VFM_OUT(e, elem_size, &f, iommu_group);
+		VFM_OUT(e, elem_size, &f, cdev);
+		VFM_OUT(e, elem_size, &f, vendor);
+		VFM_OUT(e, elem_size, &f, device);
+		VFM_OUT(e, elem_size, &f, bar_start);
+		VFM_OUT(e, elem_size, &f, bar_end);
+		VFM_OUT(e, elem_size, &f, bar_flags);
 	}
 	free(bdfs);
 	return n;

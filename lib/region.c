@@ -178,8 +178,10 @@ const struct vfiomap_region *vfm__region_cached(struct vfiomap_device *dev,
 static int region_get_slow(struct vfiomap_device *dev, uint32_t index,
 			   const struct vfiomap_region **out);
 
-VFIOMAP_EXPORT int vfiomap_region_get(struct vfiomap_device *dev, uint32_t index,
-				      const struct vfiomap_region **out)
+/* 0.3: the struct that 0.2 grew (a 0.1 program gets lib/compat.c's) */
+VFM_SYMVER(vfm__region_get, "vfiomap_region_get@@LIBVFIOMAP_0.3");
+VFIOMAP_EXPORT int vfm__region_get(struct vfiomap_device *dev, uint32_t index,
+				   const struct vfiomap_region **out)
 {
 	struct vfm_region_slot *slots;
 
@@ -252,7 +254,7 @@ static ssize_t region_io(struct vfiomap_device *dev, uint32_t index,
 
 	if (!buf && len)
 		return vfm__err(-EINVAL, "region I/O: buffer is NULL");
-	ret = vfiomap_region_get(dev, index, &r);
+	ret = vfm__region_get(dev, index, &r);
 	if (ret)
 		return ret;
 	if (!(r->flags & (write ? VFIO_REGION_INFO_FLAG_WRITE : VFIO_REGION_INFO_FLAG_READ)))
@@ -306,7 +308,7 @@ VFIOMAP_EXPORT int vfiomap_region_attr_areas(struct vfiomap_device *dev, uint32_
 
 	if (!areas && max)
 		return vfm__err(-EINVAL, "vfiomap_region_attr_areas: NULL areas");
-	ret = vfiomap_region_get(dev, index, &r);
+	ret = vfm__region_get(dev, index, &r);
 	if (ret)
 		return ret;
 	if (!r->has_mmap_attrs)

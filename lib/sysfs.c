@@ -12,6 +12,24 @@
 #include "internal.h"
 
 /* @n hex digits of @p (1 to @max of them) into @v; the end or NULL. */
+/* @name's value if set and not empty, else @dflt; setuid programs: @dflt */
+static const char *env_root(const char *name, const char *dflt)
+{
+	const char *r = secure_getenv(name);
+
+	return r && *r ? r : dflt;
+}
+
+const char *vfm__sysfs_root(void)
+{
+	return env_root("VFIOMAP_SYSFS_ROOT", "/sys");
+}
+
+const char *vfm__dev_root(void)
+{
+	return env_root("VFIOMAP_DEV_ROOT", "/dev");
+}
+
 static const char *hex_field(const char *p, int max, unsigned int *v)
 {
 	int n = 0;

@@ -7,7 +7,8 @@
  *   vfiomap map ADDR REGION [--wc] [--offset N] [--size N] [--json]
  *
  * --sysfs-root DIR reads sysfs from DIR instead of /sys (tests; like
- * lspci -O sysfs.path).  Device names come from libpci, here and not in
+ * lspci -O sysfs.path): it sets the library's test hook, the environment
+ * variable VFIOMAP_SYSFS_ROOT.  Device names come from libpci, here and not in
  * the library; --pci-ids FILE takes them from FILE alone (like lspci -i,
  * and not from udev's hwdb either).  Only the public API: devices are
  * listed with vfiomap_pci_functions().
@@ -28,7 +29,6 @@
 
 
 static bool json;
-static const char *sysfs_root = "/sys";
 static const char *pci_ids;	/* --pci-ids: names from this file alone */
 
 static void usage(FILE *f)
@@ -173,7 +173,7 @@ static int cmd_list(void)
 
 static struct vfiomap_device *open_or_explain(const char *bdf)
 {
-	struct vfiomap_open_opts o = { .size = sizeof(o), .sysfs_root = sysfs_root };
+	struct vfiomap_open_opts o = { .size = sizeof(o) };
 	struct vfiomap_device *dev;
 
 	if (vfiomap_device_open(bdf, &o, &dev)) {
@@ -185,7 +185,7 @@ static struct vfiomap_device *open_or_explain(const char *bdf)
 
 static void device_name(struct vfiomap_device *dev, char *buf, size_t len)
 {
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 
 	if (vfiomap_device_pci_ids(dev, &ids))
 		snprintf(buf, len, "?");
@@ -230,7 +230,7 @@ static void print_regions(struct vfiomap_device *dev, const struct vfiomap_devic
 static int cmd_info(const char *bdf)
 {
 	struct vfiomap_device *dev = open_or_explain(bdf);
-	struct vfiomap_device_info info;
+	struct vfiomap_device_info info = { .size = sizeof(info) };
 	char name[256];
 	int cookies;
 
@@ -377,11 +377,10 @@ int main(int argc, char **argv)
 			off = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--size") && i + 1 < argc)
 			size = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--sysfs-root") && i + 1 < argc) {
-			sysfs_root = argv[++i];
-			/* where vfiomap_pci_functions() reads sysfs */
-			setenv("VFIOMAP_SYSFS_ROOT", sysfs_root, 1);
-		} else if (!strcmp(argv[i], "--pci-ids") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--sysfs-root") && i + 1 < argc)
+			/* where the library reads sysfs (a test hook) */
+			setenv("VFIOMAP_SYSFS_ROOT", argv[++i], 1);
+		else if (!strcmp(argv[i], "--pci-ids") && i + 1 < argc)
 			pci_ids = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);

@@ -2,6 +2,7 @@
 #ifndef LIBVFIOMAP_COOKIE_H
 #define LIBVFIOMAP_COOKIE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -45,12 +46,16 @@ struct vfiomap_device;
 
 /**
  * struct vfiomap_cookie_info - what a cookie maps
+ * @struct_size: sizeof(struct vfiomap_cookie_info), set by the caller
+ *	(since 0.3; see "output structs" in device.h: named so because
+ *	@size is the range's)
  * @region: region index
  * @attrs: VFIOMAP_ATTR_* flags
  * @offset: offset of the range in the region
  * @size: size of the range
  */
 struct vfiomap_cookie_info {
+	size_t struct_size;
 	uint32_t region;
 	uint32_t attrs;
 	uint64_t offset;
@@ -123,9 +128,13 @@ struct vfiomap_device *vfiomap_cookie_device(const struct vfiomap_cookie *c);
 /**
  * vfiomap_cookie_info() - what a cookie handle maps (no ioctl)
  * @c: the handle
- * @info: output
+ * @info: output; set @info->struct_size first
  *
- * Return: 0, or -EINVAL for a NULL argument.
+ * Since 0.3 (version LIBVFIOMAP_0.3) the struct starts with its size; a
+ * program built against 0.2 keeps the 0.2 version.
+ *
+ * Return: 0, or -EINVAL for a NULL argument or @info->struct_size too
+ * small.
  */
 int vfiomap_cookie_info(const struct vfiomap_cookie *c,
 			struct vfiomap_cookie_info *info);
@@ -135,12 +144,15 @@ int vfiomap_cookie_info(const struct vfiomap_cookie *c,
  * @dev: the device the value belongs to
  * @cookie: a live cookie of @dev (made by anyone holding the device: a VMM
  *	that passed you its fd, say)
- * @info: output
+ * @info: output; set @info->struct_size first
  *
  * Low-level: VFIO_DEVICE_FEATURE_GET with VFIO_MMAP_COOKIE_FLAG_QUERY.
+ * Since 0.3 (version LIBVFIOMAP_0.3) the struct starts with its size; a
+ * program built against 0.2 keeps the 0.2 version.
  *
  * Return: 0; -ENOENT (no live cookie @cookie on @dev), -EOPNOTSUPP (no
- * cookie uAPI), -EINVAL (a kernel without QUERY, or a NULL argument).
+ * cookie uAPI), -EINVAL (a kernel without QUERY, a NULL argument, or
+ * @info->struct_size too small).
  */
 int vfiomap_cookie_query(struct vfiomap_device *dev, uint64_t cookie,
 			 struct vfiomap_cookie_info *info);

@@ -27,6 +27,29 @@
  * containers.  See docs/api.md, "fork() and exec()".
  */
 
+/**
+ * DOC: output structs
+ *
+ * A struct that the caller allocates and the library fills in (struct
+ * vfiomap_device_info, struct vfiomap_pci_ids, struct vfiomap_cookie_info;
+ * since 0.3) starts with its size, as the options structs do: set it to
+ * sizeof the struct as your headers know it,
+ *
+ *	struct vfiomap_device_info info = { .size = sizeof(info) };
+ *
+ * (struct vfiomap_cookie_info calls it @struct_size: its @size is the
+ * range's).  The library writes the members that lie whole within that
+ * size and nothing else: not the size member, not the padding, not a byte
+ * past its own struct.  A smaller size (a program built against older
+ * headers) gets the members it has; a larger one (headers newer than the
+ * library) gets the members this library knows, and the rest keep what
+ * the caller put there (zeros, with the initializer above).  A size that
+ * does not reach past the first member after it, 0 included, is -EINVAL.
+ * A program built against the 0.1 or 0.2 headers, whose structs had no
+ * size, keeps working: it calls the old versions of these functions (see
+ * docs/api.md, "ABI and versioning").
+ */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -57,8 +80,10 @@ enum vfiomap_mode {
  *	are zero.
  * @mode: how to open (VFIOMAP_MODE_AUTO picks)
  * @flags: VFIOMAP_OPEN_* flags
- * @sysfs_root: where sysfs is mounted (NULL: "/sys"); for tests
- * @dev_root: where device nodes are (NULL: "/dev"); for tests
+ * @reserved_sysfs_root: @reserved_dev_root: NULL.  The 0.2 test hooks
+ *	(where sysfs and the device nodes are), honoured for 0.2 binaries,
+ *	not part of the 0.3 API; tests set the environment variables
+ *	VFIOMAP_SYSFS_ROOT and VFIOMAP_DEV_ROOT instead (docs/api.md)
  * @container_fd: with VFIOMAP_OPEN_CONTAINER, a VFIO container the device's
  *	group joins: yours (the library keeps a duplicate, so you may close
  *	yours whenever you like), or vfiomap_device_container_fd() of a
@@ -79,8 +104,8 @@ struct vfiomap_open_opts {
 	size_t size;
 	enum vfiomap_mode mode;
 	uint32_t flags;
-	const char *sysfs_root;
-	const char *dev_root;
+	const char *reserved_sysfs_root;
+	const char *reserved_dev_root;
 	/* 0.2 */
 	int container_fd;
 	int iommufd;
@@ -106,22 +131,27 @@ struct vfiomap_open_opts {
  * @bdf: the device's PCI address, or NULL: needed for what goes through
  *	sysfs (the write-combining fallback); checked against the device's
  *	vendor and device IDs
- * @sysfs_root: where sysfs is mounted (NULL: "/sys"); for tests
+ * @reserved_sysfs_root: NULL.  The 0.2 test hook (where sysfs is),
+ *	honoured for 0.2 binaries, not part of the 0.3 API; tests set the
+ *	environment variable VFIOMAP_SYSFS_ROOT instead (docs/api.md)
  */
 struct vfiomap_adopt_opts {
 	size_t size;
 	uint32_t flags;
 	const char *bdf;
-	const char *sysfs_root;
+	const char *reserved_sysfs_root;
 };
 
 /**
  * struct vfiomap_device_info - VFIO_DEVICE_GET_INFO
+ * @size: sizeof(struct vfiomap_device_info), set by the caller (since 0.3;
+ *	see "output structs")
  * @flags: VFIO_DEVICE_FLAGS_*
  * @num_regions: number of regions
  * @num_irqs: number of IRQ indexes
  */
 struct vfiomap_device_info {
+	size_t size;
 	uint32_t flags;
 	uint32_t num_regions;
 	uint32_t num_irqs;
@@ -157,18 +187,19 @@ struct vfiomap_pci_function {
  * vfiomap_pci_functions() - the PCI functions bound to a driver (since 0.3)
  * @driver: the driver's name ("vfio-pci", or a variant driver's)
  * @out: an array of @max elements of @elem_size bytes each
- * @elem_size: sizeof(struct vfiomap_pci_function) as the caller knows it:
- *	a larger (newer) one gets its tail zeroed
+ * @elem_size: sizeof(struct vfiomap_pci_function) as the caller knows it,
+ *	the size of each element as in "output structs": a smaller one gets
+ *	the members it has, a larger one keeps its bytes past this library's
+ *	struct as they were
  * @max: how many elements @out holds (0: just count)
  *
  * Reads sysfs (/sys; the environment variable VFIOMAP_SYSFS_ROOT names
  * another root, for tests, and is ignored in setuid programs).  Sorted by
- * address.
+ * address.  Each element's @size is written: this library's sizeof.
  *
  * Return: the number of functions bound to @driver (the first min(@max,
  * that) are filled in; 0 when the driver is not loaded), or -EINVAL (bad
- * arguments, @elem_size smaller than this library's struct) or the error
- * of reading sysfs.
+ * arguments, @elem_size not past @bdf) or the error of reading sysfs.
  */
 int vfiomap_pci_functions(const char *driver, void *out, size_t elem_size,
 			  size_t max);
@@ -312,6 +343,8 @@ const char *vfiomap_device_bdf(const struct vfiomap_device *dev);
 
 /**
  * struct vfiomap_pci_ids - identity of a PCI function (config space)
+ * @size: sizeof(struct vfiomap_pci_ids), set by the caller (since 0.3;
+ *	see "output structs")
  * @vendor: vendor ID
  * @device: device ID
  * @subsystem_vendor: subsystem vendor ID
@@ -320,6 +353,7 @@ const char *vfiomap_device_bdf(const struct vfiomap_device *dev);
  * @revision: revision ID
  */
 struct vfiomap_pci_ids {
+	size_t size;
 	uint16_t vendor;
 	uint16_t device;
 	uint16_t subsystem_vendor;
@@ -331,14 +365,17 @@ struct vfiomap_pci_ids {
 /**
  * vfiomap_device_pci_ids() - vendor, device, subsystem and class IDs
  * @dev: the device
- * @ids: output
+ * @ids: output; set @ids->size first (see "output structs")
  *
  * Read from the device's config space through VFIO, so it works for an
  * adopted fd too.  The library does not look up names (that would pull
  * libpci, libudev and libz into every program linking it): pass the IDs
  * to libpci's pci_lookup_name(), as the vfiomap CLI and the examples do.
+ * Since 0.3 (version LIBVFIOMAP_0.3) the struct starts with its size; a
+ * program built against 0.2 keeps the 0.2 version.
  *
- * Return: 0, -EINVAL for bad arguments, or the config read's error.
+ * Return: 0, -EINVAL for bad arguments (@ids->size too small), or the
+ * config read's error.
  */
 int vfiomap_device_pci_ids(struct vfiomap_device *dev,
 			   struct vfiomap_pci_ids *ids);
@@ -369,22 +406,16 @@ const char *vfiomap_mode_name(enum vfiomap_mode mode);
 /**
  * vfiomap_device_get_info() - flags, regions, IRQs (cached)
  * @dev: the device
- * @info: output
+ * @info: output; set @info->size first (see "output structs")
  *
- * Return: 0 or a negative errno from VFIO_DEVICE_GET_INFO.
+ * Since 0.3 (version LIBVFIOMAP_0.3) the struct starts with its size; a
+ * program built against 0.1 or 0.2 keeps the 0.1 version.
+ *
+ * Return: 0, -EINVAL for bad arguments (@info->size too small), or a
+ * negative errno from VFIO_DEVICE_GET_INFO.
  */
 int vfiomap_device_get_info(struct vfiomap_device *dev,
 			    struct vfiomap_device_info *info);
-
-/**
- * vfiomap_device_ioctl_count() - ioctls the library issued on @dev
- * @dev: the device
- *
- * Useful to check that cached lookups cost nothing.
- *
- * Return: the count (0 for NULL).
- */
-uint64_t vfiomap_device_ioctl_count(const struct vfiomap_device *dev);
 
 #ifdef __cplusplus
 }

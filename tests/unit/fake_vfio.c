@@ -661,6 +661,8 @@ void fake_tree_create(struct fake_tree *t, const char *bdf, const char *cdev,
 	if (iommufd)
 		put_file(t->root, "dev/iommu", "", 0);
 	fake_tree_add(t, bdf, "7", cdev);
+	setenv("VFIOMAP_SYSFS_ROOT", t->sysfs, 1);
+	setenv("VFIOMAP_DEV_ROOT", t->dev, 1);
 }
 
 static int rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
@@ -675,4 +677,6 @@ void fake_tree_destroy(struct fake_tree *t)
 	if (t->root[0])
 		nftw(t->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	t->root[0] = 0;
+	unsetenv("VFIOMAP_SYSFS_ROOT");
+	unsetenv("VFIOMAP_DEV_ROOT");
 }

@@ -156,7 +156,9 @@ void fake_live(struct fake_live *l);
  * A temporary sysfs + /dev tree for one device @bdf bound to vfio-pci in
  * IOMMU group 7: /dev/vfio/7 and /dev/vfio/vfio exist; @cdev (or NULL)
  * names its cdev ("vfio0", "noiommu-vfio1"); /dev/iommu exists when
- * @iommufd; resource2_wc is a 2 MiB file.
+ * @iommufd; resource2_wc is a 2 MiB file.  The library's test hooks,
+ * the environment variables VFIOMAP_SYSFS_ROOT and VFIOMAP_DEV_ROOT,
+ * point at it until fake_tree_destroy() unsets them.
  */
 struct fake_tree {
 	char root[128];

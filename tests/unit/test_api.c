@@ -11,13 +11,14 @@
 
 #include <libvfiomap/libvfiomap.h>
 #include "ck_run.h"
+#include "../../lib/testing.h"
 
 START_TEST(null_arguments)
 {
 	struct vfiomap_device *dev = NULL;
 	const struct vfiomap_region *r;
 	struct vfiomap_mapping *m;
-	struct vfiomap_device_info info;
+	struct vfiomap_device_info info = { .size = sizeof(info) };
 	uint64_t c;
 	char buf[8];
 

@@ -33,8 +33,8 @@ static void teardown(void)
 
 static struct vfiomap_open_opts tree_opts(enum vfiomap_mode mode, uint32_t flags)
 {
-	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = mode, .flags = flags,
-				       .sysfs_root = tree.sysfs, .dev_root = tree.dev };
+	/* the tree: fake_tree_create() set VFIOMAP_SYSFS_ROOT, VFIOMAP_DEV_ROOT */
+	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = mode, .flags = flags };
 
 	return o;
 }
@@ -377,7 +377,7 @@ END_TEST
 START_TEST(pci_ids_from_config_space)
 {
 	struct vfiomap_device *dev = fake_adopt();
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	char name[16];
 
 	ck_assert_ptr_null(vfiomap_device_bdf(dev));
@@ -620,7 +620,7 @@ START_TEST(pci_functions_from_sysfs)
 
 	fake_tree_create(&tree, "0000:00:05.0", "vfio1", true);
 	fake_tree_add(&tree, "0000:00:04.0", "9", NULL);
-	setenv("VFIOMAP_SYSFS_ROOT", tree.sysfs, 1);
+	/* fake_tree_create() set VFIOMAP_SYSFS_ROOT */
 	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", NULL, sizeof(f[0]), 0), 2);
 	memset(f, 0xff, sizeof(f));
 	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", f, sizeof(f[0]), 3), 2);
@@ -638,14 +638,43 @@ START_TEST(pci_functions_from_sysfs)
 	ck_assert_uint_eq(f[1].bar_end[1], 0);
 	ck_assert_uint_eq(f[1].size, sizeof(f[1]));
 	ck_assert_uint_eq(f[2].vendor, 0xffff);		/* untouched */
-	/* only as many as asked for; a newer struct's tail is zeroed */
+	/* only as many as asked for; a newer struct's tail is not the library's */
 	memset(big, 0xff, sizeof(big));
 	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", big, sizeof(big[0]), 1), 2);
 	ck_assert_str_eq(big[0].f.bdf, "0000:00:04.0");
-	ck_assert_uint_eq(big[0].newer, 0);
+	ck_assert_uint_eq(big[0].f.size, sizeof(big[0].f));
+	ck_assert_uint_eq(big[0].newer, ~0ULL);
+	ck_assert_uint_eq(big[1].f.size, (size_t)-1);
 	ck_assert_uint_eq(big[1].newer, ~0ULL);
+	/*
+	 * an older, smaller struct gets the members that fit whole: here all
+	 * but the last (bar_flags), and nothing is written past each element
+	 */
+	{
+		size_t small = offsetof(struct vfiomap_pci_function, bar_flags) + 8;
+		unsigned char *buf = malloc(2 * small);
+		struct vfiomap_pci_function e;
+
+		ck_assert_ptr_nonnull(buf);
+		memset(buf, 0xff, 2 * small);
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", buf, small, 2), 2);
+		memcpy(&e, buf + small, offsetof(struct vfiomap_pci_function, bar_flags));
+		ck_assert_str_eq(e.bdf, "0000:00:05.0");
+		ck_assert_uint_eq(e.device, 0x1110);
+		ck_assert_uint_eq(e.bar_end[2], 0xfd1fffff);
+		for (size_t i = offsetof(struct vfiomap_pci_function, bar_flags); i < small; i++)
+			ck_assert_uint_eq(buf[small + i], 0xff);
+		/* the least: the size and the address */
+		small = offsetof(struct vfiomap_pci_function, bdf) + sizeof(e.bdf);
+		memset(buf, 0xff, 2 * small);
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", buf, small, 2), 2);
+		ck_assert_str_eq((char *)buf + small + offsetof(struct vfiomap_pci_function, bdf),
+				 "0000:00:05.0");
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", buf, small - 1, 2), -EINVAL);
+		ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", buf, 0, 2), -EINVAL);
+		free(buf);
+	}
 	/* bad input; a driver that is not loaded has no functions */
-	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", f, sizeof(f[0]) - 8, 3), -EINVAL);
 	ck_assert_int_eq(vfiomap_pci_functions("vfio-pci", NULL, sizeof(f[0]), 3), -EINVAL);
 	ck_assert_int_eq(vfiomap_pci_functions("../x", f, sizeof(f[0]), 3), -EINVAL);
 	ck_assert_int_eq(vfiomap_pci_functions(NULL, f, sizeof(f[0]), 3), -EINVAL);
@@ -668,7 +697,6 @@ START_TEST(pci_functions_from_sysfs)
 		for (int i = 1; i < 72; i++)
 			ck_assert_int_lt(strcmp(many[i - 1].bdf, many[i].bdf), 0);
 	}
-	unsetenv("VFIOMAP_SYSFS_ROOT");
 }
 END_TEST
 
@@ -1070,7 +1098,6 @@ START_TEST(adopt_options)
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
 	o.flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK;	/* needs the address */
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
-	o.sysfs_root = tree.sysfs;
 	o.bdf = "0000:00:05.0";				/* not in sysfs */
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -ENODEV);
 	o.bdf = "00:04";
@@ -1178,7 +1205,6 @@ START_TEST(sysfs_wc_adopted_with_address)
 	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
 	fake_tree_pat(&tree, PAT_WC);
 	fake.cookie_uapi = false;
-	ao.sysfs_root = tree.sysfs;
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &ao, &dev), 0);
 	close(vmm);
 	ck_assert_int_eq(vfiomap_map_range(dev, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), 0);

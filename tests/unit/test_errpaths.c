@@ -225,8 +225,8 @@ static uint64_t out_cookie;
 
 static struct vfiomap_open_opts open_opts(enum vfiomap_mode mode, uint32_t flags)
 {
-	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = mode, .flags = flags,
-				       .sysfs_root = tree.sysfs, .dev_root = tree.dev };
+	/* the tree: fake_tree_create() set VFIOMAP_SYSFS_ROOT, VFIOMAP_DEV_ROOT */
+	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = mode, .flags = flags };
 
 	return o;
 }
@@ -351,8 +351,7 @@ static void setup_msix_areas(void)
 static void setup_stock(void)
 {
 	struct vfiomap_adopt_opts o = { .size = sizeof(o), .bdf = BDF,
-					.flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK,
-					.sysfs_root = tree.sysfs };
+					.flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK };
 	int fd = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
 
 	fake.cookie_uapi = false;
@@ -438,8 +437,7 @@ static int call_adopt(void)
 static int call_adopt_bdf(void)
 {
 	struct vfiomap_adopt_opts o = { .size = sizeof(o), .bdf = BDF,
-					.flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK,
-					.sysfs_root = tree.sysfs };
+					.flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK };
 
 	return vfiomap_device_adopt_opts(vmm, &o, &out_dev);
 }
@@ -717,7 +715,6 @@ START_TEST(every_call_kind_is_intercepted)
 	COUNTED(ck_assert_int_eq(vfiomap_device_open(BDF, &o, &d), 0));
 	vfiomap_device_close(d);
 	setup_vmm_fd();
-	ao.sysfs_root = tree.sysfs;
 	COUNTED(ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &ao, &d), 0));
 	fake.cookie_uapi = false;
 	COUNTED(ck_assert_int_eq(vfiomap_map_range(d, 2, 0, 0x1000, VFIOMAP_ATTR_WC, 0, &m), 0));

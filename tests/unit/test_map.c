@@ -578,7 +578,7 @@ START_TEST(cookie_handles_are_per_device)
 	struct vfiomap_device *a = fake_adopt(), *b = fake_adopt();
 	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_COOKIE };
 	struct vfiomap_cookie *ha, *hb;
-	struct vfiomap_cookie_info info;
+	struct vfiomap_cookie_info info = { .struct_size = sizeof(info) };
 	struct vfiomap_mapping *m = NULL;
 	unsigned int before;
 	uint64_t raw;
@@ -658,6 +658,7 @@ START_TEST(cookie_query)
 
 	ck_assert_int_eq(vfiomap_cookie_create(vmm, 2, 0x8000, 0x4000, VFIOMAP_ATTR_WC, &c), 0);
 	memset(&info, 0xff, sizeof(info));
+	info.struct_size = sizeof(info);
 	ck_assert_int_eq(vfiomap_cookie_query(dev, c, &info), 0);
 	ck_assert_uint_eq(info.region, 2);
 	ck_assert_uint_eq(info.offset, 0x8000);

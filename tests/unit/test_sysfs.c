@@ -103,12 +103,13 @@ START_TEST(read_ids)
 }
 END_TEST
 
+/* Options of @mode; the library's test hooks point at the fixture tree. */
 static struct vfiomap_open_opts opts(enum vfiomap_mode mode)
 {
-	struct vfiomap_open_opts o = {
-		.size = sizeof(o), .mode = mode, .sysfs_root = root, .dev_root = devroot,
-	};
+	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = mode };
 
+	setenv("VFIOMAP_SYSFS_ROOT", root, 1);
+	setenv("VFIOMAP_DEV_ROOT", devroot, 1);
 	return o;
 }
 
@@ -159,6 +160,30 @@ START_TEST(open_fake_nodes_fail_cleanly)
 }
 END_TEST
 
+/*
+ * The test hooks of 0.2, now reserved fields: still honoured (a 0.2
+ * program passes them), and before the environment's.
+ */
+START_TEST(reserved_roots_of_0_2)
+{
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_open_opts o = opts(VFIOMAP_MODE_GROUP);
+
+	setenv("VFIOMAP_SYSFS_ROOT", "/nonexistent-sysfs", 1);
+	setenv("VFIOMAP_DEV_ROOT", "/nonexistent-dev", 1);
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -ENODEV);
+	o.reserved_sysfs_root = root;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "/nonexistent-dev/vfio/3"));
+	o.reserved_dev_root = devroot;
+	ck_assert_int_eq(vfiomap_device_open("0000:00:04.0", &o, &dev), -ENOTTY);
+	ck_assert_ptr_nonnull(strstr(vfiomap_strerror(), "VFIO_GROUP_GET_STATUS"));
+	ck_assert_ptr_null(dev);
+	unsetenv("VFIOMAP_SYSFS_ROOT");
+	unsetenv("VFIOMAP_DEV_ROOT");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sysfs");
@@ -171,6 +196,7 @@ int main(void)
 	tcase_add_test(tc, read_ids);
 	tcase_add_test(tc, open_errors);
 	tcase_add_test(tc, open_fake_nodes_fail_cleanly);
+	tcase_add_test(tc, reserved_roots_of_0_2);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }

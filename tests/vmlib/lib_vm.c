@@ -23,6 +23,7 @@
 #include "vfio_iommufd_cdev.h"
 #include "vfio_mmap_cookie.h"
 #include "ck_run.h"
+#include "../../lib/testing.h"
 
 static enum vmt_mode modes[3];
 static int nr_modes;
@@ -60,8 +61,8 @@ static void sfence(void)
 START_TEST(open_auto_and_names)
 {
 	struct vfiomap_device *dev = NULL;
-	struct vfiomap_device_info info;
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_device_info info = { .size = sizeof(info) };
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	char name[256];
 
 	/*
@@ -319,7 +320,7 @@ START_TEST(map_a_cookie_the_vmm_made)
 	} f;
 	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_COOKIE };
 	struct vfiomap_mapping *m;
-	struct vfiomap_cookie_info info;
+	struct vfiomap_cookie_info info = { .struct_size = sizeof(info) };
 	char line[512];
 
 	ck_assert_int_eq(vmt_open(ivshmem_bdf, modes[_i], &raw), 0);
@@ -473,7 +474,7 @@ START_TEST(adopt_vmm_fd)
 	struct vfiomap_device *dev;
 	const struct vfiomap_region *r;
 	struct vfiomap_mapping *m;
-	struct vfiomap_pci_ids ids;
+	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	uint32_t id = 0;
 
 	ck_assert_int_eq(vmt_open(edu_bdf, modes[_i], &raw), 0);
@@ -576,7 +577,7 @@ START_TEST(cookies_are_per_device)
 	struct vfiomap_device *edu = open_mode(edu_bdf, modes[_i], 0);
 	struct vfiomap_map_opts o = { .size = sizeof(o), .flags = VFIOMAP_MAP_COOKIE };
 	struct vfiomap_cookie *hi, *he, *hi2;
-	struct vfiomap_cookie_info info;
+	struct vfiomap_cookie_info info = { .struct_size = sizeof(info) };
 	struct vfiomap_mapping *m = NULL;
 	uint64_t raw;
 
