@@ -323,8 +323,8 @@ int main(int argc, char **argv)
 		snprintf(v, sizeof(v), "create %.2f / %.2f us, destroy %.2f / %.2f us (N=1 / N=%u): ratio %.2f / %.2f",
 			 per_c[0] * 1e6, per_c[last] * 1e6, per_d[0] * 1e6, per_d[last] * 1e6, ns[last],
 			 per_c[last] / per_c[0], per_d[last] / per_d[0]);
-		row("3. cookie create/destroy with N live", v, "<= 3x at 65536",
-		    per_c[last] / per_c[0] <= 3 && per_d[last] / per_d[0] <= 3);
+		row("3. cookie create/destroy with N live", v, "<= 2x at 65536",
+		    per_c[last] / per_c[0] <= 2 && per_d[last] / per_d[0] <= 2);
 		double bytes = have ? (double)(slab1 - slab0) * 1024 / have : 0;
 		snprintf(v, sizeof(v), "%.0f bytes/cookie (Slab delta over %u cookies)", bytes, have);
 		row("6. kernel memory per live cookie", v, "reported", true);
@@ -447,7 +447,9 @@ int main(int argc, char **argv)
 	 * 9. n single-page WC cookies on alternate pages of BAR2, created one
 	 * by one through a second open of the device (its own file), and the
 	 * close of that file, which destroys them all: n = 64 and 1024.
-	 * Linear growth is 16x.
+	 * Linear growth is 16x; the target leaves 10% for the log n of
+	 * the trees a creation goes through (PAT's memtype tree, the BAR's
+	 * ranges, the file's maple tree).
 	 */
 	{
 		double tc[2], tx[2];
@@ -478,7 +480,8 @@ int main(int argc, char **argv)
 		snprintf(v, sizeof(v), "create %.2f / %.2f ms, close %.2f / %.2f ms (64 / 1024 cookies): %.1fx / %.1fx",
 			 tc[0] * 1e3, tc[1] * 1e3, tx[0] * 1e3, tx[1] * 1e3, tc[1] / tc[0], tx[1] / tx[0]);
 		row("9. WC cookies: create one by one, then close the file, 64 vs 1024", v,
-		    "<= 16x (linear)", tc[1] / tc[0] <= 16 && tx[1] / tx[0] <= 16);
+		    "<= 17.6x (linear, 16x, and the trees' log n)",
+		    tc[1] / tc[0] <= 17.6 && tx[1] / tx[0] <= 17.6);
 		jadd(",\"wc_scale\":{\"n\":[64,1024],\"create_ms\":[%.3f,%.3f],\"close_ms\":[%.3f,%.3f]}",
 		     tc[0] * 1e3, tc[1] * 1e3, tx[0] * 1e3, tx[1] * 1e3);
 	}
