@@ -522,7 +522,7 @@ void vfm__ctx_release(struct vfiomap_device *dev)
 		free(g);
 		/* the kernel drops the IOMMU (and its mappings) with the last group */
 		if (!c->groups && !c->adopted)
-			c->iommu_set = false;
+			c->iommu_set = c->noiommu = false;
 	}
 	if (!--c->refs) {
 		ctx_unlink(c);

@@ -291,6 +291,36 @@ START_TEST(auto_picks_iommufd_else_type1)
 }
 END_TEST
 
+/* A no-IOMMU group in a type1-created context: no DMA mapping, said so. */
+START_TEST(noiommu_context_has_no_dma)
+{
+	struct vfiomap_open_opts o = { .size = sizeof(o), .mode = VFIOMAP_MODE_NOIOMMU };
+	struct vfiomap_iova_range r[2];
+	struct vfiomap_device *dev = NULL;
+	struct vfiomap_ctx *ctx;
+	char p[512];
+	size_t nr;
+	FILE *f;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	snprintf(p, sizeof(p), "%s/vfio/noiommu-7", tree.dev);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	ctx = create_ok(VFIOMAP_CTX_TYPE1);
+	ck_assert_int_eq(vfiomap_device_open_in(ctx, "0000:00:04.0", &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_mode(dev), VFIOMAP_MODE_NOIOMMU);
+	ck_assert_int_eq(vfiomap_ctx_map_dma(ctx, buf, 0x100000, 4096, VFIOMAP_DMA_READ),
+			 -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(strstr(vfiomap_last_error(), "no-IOMMU"));
+	ck_assert_int_eq(vfiomap_ctx_unmap_dma(ctx, 0x100000, 4096), -EOPNOTSUPP);
+	ck_assert_int_eq(vfiomap_ctx_iova_ranges(ctx, r, 2, &nr), -EOPNOTSUPP);
+	ck_assert_uint_eq(nr, 0);
+	vfiomap_device_close(dev);
+	ck_assert_int_eq(vfiomap_ctx_destroy(ctx), 0);
+}
+END_TEST
+
 #define EXPECT_EINVAL(call, what)						\
 	do {									\
 		ck_assert_int_eq((call), -EINVAL);				\
@@ -371,6 +401,7 @@ int main(void)
 	tcase_add_test(tc, adopted_container_ctx_leaves_the_container);
 	tcase_add_test(tc, auto_picks_iommufd_else_type1);
 	tcase_add_test(tc, bad_inputs_are_einval);
+	tcase_add_test(tc, noiommu_context_has_no_dma);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
