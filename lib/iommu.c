@@ -844,6 +844,10 @@ VFIOMAP_EXPORT int vfiomap_ctx_unmap_dma(struct vfiomap_ctx *ctx, uint64_t iova,
 
 		ret = vfm__ioctl(NULL, c->fd, VFIO_IOMMU_UNMAP_DMA, &u);
 		/* the kernel unmaps whole mappings only: say if it did less */
+		if (!ret && !u.size)
+			return vfm__err(-ENOENT,
+					"VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, 0x%llx bytes): nothing mapped there",
+					(unsigned long long)iova, (unsigned long long)size);
 		if (!ret && u.size != size)
 			return vfm__err(-EINVAL,
 					"VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, 0x%llx bytes) unmapped 0x%llx bytes: unmap whole mappings",

@@ -108,6 +108,8 @@ static void map_unmap(struct vfiomap_ctx *ctx)
 	ck_assert_ptr_nonnull(strstr(vfiomap_last_error(), "0x100000"));
 	ck_assert_int_eq(vfiomap_ctx_unmap_dma(ctx, 0x100000, BUF_SIZE), 0);
 	ck_assert_ptr_null(fake_dma_at(0x100000));
+	ck_assert_int_eq(vfiomap_ctx_unmap_dma(ctx, 0x100000, BUF_SIZE), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(vfiomap_last_error(), "0x100000"));
 	/* read-only, and left mapped for destroy */
 	ck_assert_int_eq(vfiomap_ctx_map_dma(ctx, buf, 0x200000, 4096, VFIOMAP_DMA_READ), 0);
 	d = fake_dma_at(0x200000);
