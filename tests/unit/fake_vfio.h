@@ -114,6 +114,9 @@ struct fake_vfio {
 	char device_name[128];		/* the last VFIO_GROUP_GET_DEVICE_FD string */
 	struct fake_file files[FAKE_MAX_FILES];
 	unsigned int nr_files;
+	/* nonzero: VFIO_IOMMU_GET_INFO replies these bytes (argsz = the length) */
+	uint8_t iommu_info[256];
+	size_t iommu_info_len;
 	/* called before each request; nonzero return fails it with that value */
 	int (*hook)(unsigned long req, void *arg);
 	struct fake_inject inj;

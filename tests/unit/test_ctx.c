@@ -323,6 +323,81 @@ START_TEST(noiommu_context_has_no_dma)
 }
 END_TEST
 
+/* A VFIO_IOMMU_GET_INFO reply: the fixed part, capabilities at @at. */
+static void put_info(uint32_t flags, uint32_t cap_offset, size_t len)
+{
+	struct vfio_iommu_type1_info info = { .flags = flags, .cap_offset = cap_offset };
+
+	memset(fake.iommu_info, 0, sizeof(fake.iommu_info));
+	memcpy(fake.iommu_info, &info, sizeof(info));
+	fake.iommu_info_len = len;
+}
+
+static void put_cap(size_t at, uint16_t id, uint32_t next, uint32_t nr)
+{
+	struct vfio_iommu_type1_info_cap_iova_range c = {
+		.header = { .id = id, .version = 1, .next = next }, .nr_iovas = nr };
+
+	memcpy(fake.iommu_info + at, &c, sizeof(c));
+}
+
+static void expect_ranges_err(struct vfiomap_ctx *ctx, int err, const char *what)
+{
+	struct vfiomap_iova_range r[4];
+	size_t nr = 7;
+
+	ck_assert_int_eq(vfiomap_ctx_iova_ranges(ctx, r, 4, &nr), err);
+	ck_assert_uint_eq(nr, 0);
+	ck_assert_msg(strstr(vfiomap_last_error(), what), "'%s' lacks '%s'",
+		      vfiomap_last_error(), what);
+}
+
+/* The type1 capability chain is checked: bounds, forward only, room for the ranges. */
+START_TEST(type1_capability_chain_is_checked)
+{
+	const size_t base = sizeof(struct vfio_iommu_type1_info);
+	const size_t cap = sizeof(struct vfio_iommu_type1_info_cap_iova_range);
+	struct vfiomap_iova_range r[4];
+	struct vfiomap_device *dev;
+	struct vfiomap_ctx *ctx;
+	struct vfio_iova_range v = { 0x1000, 0x1fff };
+	size_t nr;
+
+	two_devices(false);
+	ctx = create_ok(VFIOMAP_CTX_TYPE1);
+	dev = open_in_ok(ctx, "0000:00:04.0");
+	/* no capabilities */
+	put_info(0, 0, base);
+	expect_ranges_err(ctx, -EOPNOTSUPP, "no IOVA ranges");
+	/* a capability past the reply */
+	put_info(VFIO_IOMMU_INFO_CAPS, 200, base + 8);
+	expect_ranges_err(ctx, -EPROTO, "outside the reply");
+	/* inside the fixed part */
+	put_info(VFIO_IOMMU_INFO_CAPS, 4, base + cap);
+	expect_ranges_err(ctx, -EPROTO, "outside the reply");
+	/* a cycle: another capability that points back to the first */
+	put_info(VFIO_IOMMU_INFO_CAPS, (uint32_t)base, base + 16);
+	put_cap(base, 99, (uint32_t)base + 8, 0);
+	put_cap(base + 8, 99, (uint32_t)base, 0);
+	expect_ranges_err(ctx, -EPROTO, "points back");
+	/* more ranges claimed than the reply holds */
+	put_info(VFIO_IOMMU_INFO_CAPS, (uint32_t)base, base + cap + sizeof(v));
+	put_cap(base, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 0, 2);
+	expect_ranges_err(ctx, -EPROTO, "no room");
+	/* after another capability, one range: found */
+	put_info(VFIO_IOMMU_INFO_CAPS, (uint32_t)base, base + 8 + cap + sizeof(v));
+	put_cap(base, 99, (uint32_t)base + 8, 0);
+	put_cap(base + 8, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 0, 1);
+	memcpy(fake.iommu_info + base + 8 + cap, &v, sizeof(v));
+	ck_assert_int_eq(vfiomap_ctx_iova_ranges(ctx, r, 4, &nr), 0);
+	ck_assert_uint_eq(nr, 1);
+	ck_assert_uint_eq(r[0].start, 0x1000);
+	ck_assert_uint_eq(r[0].last, 0x1fff);
+	vfiomap_device_close(dev);
+	ck_assert_int_eq(vfiomap_ctx_destroy(ctx), 0);
+}
+END_TEST
+
 #define EXPECT_EINVAL(call, what)						\
 	do {									\
 		ck_assert_int_eq((call), -EINVAL);				\
@@ -404,6 +479,7 @@ int main(void)
 	tcase_add_test(tc, auto_picks_iommufd_else_type1);
 	tcase_add_test(tc, bad_inputs_are_einval);
 	tcase_add_test(tc, noiommu_context_has_no_dma);
+	tcase_add_test(tc, type1_capability_chain_is_checked);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
