@@ -267,6 +267,10 @@ int vfm__group_attach(struct vfiomap_device *dev, const char *devroot,
 	int ret;
 
 	lock();
+	if (want && !ctx_ours(want)) {
+		ret = vfm__err(-EINVAL, "the IOMMU context was made by the parent process: a child does not join it");
+		goto out;
+	}
 	g = find_group(path, &owner);
 	if (g) {
 		if ((want && owner != want) ||
@@ -419,6 +423,10 @@ int vfm__iommufd_attach(struct vfiomap_device *dev, const char *devroot, bool no
 	int ret;
 
 	lock();
+	if (want && !ctx_ours(want)) {
+		ret = vfm__err(-EINVAL, "the IOMMU context was made by the parent process: a child does not join it");
+		goto out;
+	}
 	for (struct vfm_ctx *i = contexts; !c && i && iommufd >= 0 && ioas_id; i = i->next)
 		if (ctx_ours(i) && ctx_has_fd(i, iommufd) && i->iommufd &&
 		    i->ioas_id == ioas_id) {

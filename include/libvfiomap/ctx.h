@@ -27,6 +27,10 @@
  * Threads: map, unmap and the IOVA ranges may be called concurrently with
  * each other and with opens and closes of devices into the context;
  * vfiomap_ctx_destroy() must not race with any other call on it.
+ *
+ * fork(): a child inherits the context's fd, which is the parent's open
+ * file: do not use an inherited context in the child (mapping there maps
+ * into the parent's); vfiomap_device_open_in() refuses it (-EINVAL).
  */
 
 #ifdef __cplusplus

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fake_vfio.h"
@@ -398,6 +399,29 @@ START_TEST(type1_capability_chain_is_checked)
 }
 END_TEST
 
+/* A child does not open devices into its parent's context. */
+START_TEST(child_does_not_join_parent_ctx)
+{
+	struct vfiomap_ctx *ctx;
+	int status;
+	pid_t pid;
+
+	two_devices(true);
+	ctx = create_ok(VFIOMAP_CTX_IOMMUFD);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (!pid) {
+		struct vfiomap_device *dev = NULL;
+		int ret = vfiomap_device_open_in(ctx, "0000:00:04.0", NULL, &dev);
+
+		_exit(ret == -EINVAL && !dev && strstr(vfiomap_last_error(), "parent") ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(vfiomap_ctx_destroy(ctx), 0);
+}
+END_TEST
+
 #define EXPECT_EINVAL(call, what)						\
 	do {									\
 		ck_assert_int_eq((call), -EINVAL);				\
@@ -480,6 +504,7 @@ int main(void)
 	tcase_add_test(tc, bad_inputs_are_einval);
 	tcase_add_test(tc, noiommu_context_has_no_dma);
 	tcase_add_test(tc, type1_capability_chain_is_checked);
+	tcase_add_test(tc, child_does_not_join_parent_ctx);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
 }
