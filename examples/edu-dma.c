@@ -3,15 +3,19 @@
  * edu-dma: what a userspace driver does, with libvfiomap giving the
  * handles and the driver keeping the IOMMU.
  *
- * The example owns ONE IOMMU context (a type1 VFIO container, or an
- * iommufd with an IOAS) and opens two devices into it: QEMU's edu device
- * (1234:11e8) and an ivshmem-plain device (1af4:1110).  It DMA-maps a
- * buffer through that context itself (VFIO_IOMMU_MAP_DMA or
- * IOMMU_IOAS_MAP), makes edu's DMA engine copy bytes from the buffer into
+ * The example owns ONE IOMMU context (struct vfiomap_ctx: a type1 VFIO
+ * container, or an iommufd with an IOAS) and opens two devices into it:
+ * QEMU's edu device (1234:11e8) and an ivshmem-plain device (1af4:1110).
+ * It DMA-maps a buffer through that context (vfiomap_ctx_map_dma()),
+ * makes edu's DMA engine copy bytes from the buffer into
  * edu and back into another page of the buffer, checks them, and rings a
  * write-combined doorbell on the ivshmem BAR 2 (store, sfence).
  *
  *   edu-dma [--mode group|cdev] [EDU_BDF IVSHMEM_BDF]
+ *
+ * group: a type1 context, cdev: an iommufd one; without --mode the library
+ * picks (iommufd when /dev/iommu works).  Only the installed headers are
+ * used: the example makes no VFIO or iommufd ioctl of its own.
  *
  * On a kernel without the mmap-cookie uAPI the DMA part works and the
  * doorbell is skipped with the reason ("doorbell: skipped: ..."): there is
@@ -25,22 +29,13 @@
  * the IOVA is low.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <linux/vfio.h>
-#if __has_include(<linux/iommufd.h>)
-#include <linux/iommufd.h>
-#endif
-/* iommufd structures for older headers (Debian 12's predate them) */
-#include "uapi/vfio_iommufd_cdev.h"
 
 #include <libvfiomap/libvfiomap.h>
 
@@ -72,88 +67,16 @@ static inline void wc_flush(void)
 #endif
 }
 
-/* The IOMMU context this program owns and hands to the library. */
-struct ctx {
-	bool cdev;
-	int fd;			/* the container, or the iommufd */
-	uint32_t ioas;
-};
-
-static int ctx_open(struct ctx *c)
-{
-	c->fd = open(c->cdev ? "/dev/iommu" : "/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (c->fd < 0) {
-		perror(c->cdev ? "/dev/iommu" : "/dev/vfio/vfio");
-		return -1;
-	}
-	if (c->cdev) {
-		struct iommu_ioas_alloc a = { .size = sizeof(a) };
-
-		if (ioctl(c->fd, IOMMU_IOAS_ALLOC, &a)) {
-			perror("IOMMU_IOAS_ALLOC");
-			return -1;
-		}
-		c->ioas = a.out_ioas_id;
-	}
-	return 0;
-}
-
 /* Open @bdf into the context: the library joins it, it does not make one. */
-static struct vfiomap_device *open_in(const struct ctx *c, const char *bdf)
+static struct vfiomap_device *open_in(struct vfiomap_ctx *ctx, const char *bdf)
 {
-	struct vfiomap_open_opts o = { .size = sizeof(o) };
 	struct vfiomap_device *dev = NULL;
 
-	if (c->cdev) {
-		o.mode = VFIOMAP_MODE_CDEV;
-		o.flags = VFIOMAP_OPEN_IOMMUFD;
-		o.iommufd = c->fd;
-		o.ioas_id = c->ioas;
-	} else {
-		o.mode = VFIOMAP_MODE_GROUP;
-		o.flags = VFIOMAP_OPEN_CONTAINER;
-		o.container_fd = c->fd;
-	}
-	if (vfiomap_device_open(bdf, &o, &dev)) {
+	if (vfiomap_device_open_in(ctx, bdf, NULL, &dev)) {
 		fprintf(stderr, "open %s: %s\n", bdf, vfiomap_last_error());
 		return NULL;
 	}
 	return dev;
-}
-
-/* DMA mapping is the driver's job: through its own context fd. */
-static int dma_map(const struct ctx *c, void *va, uint64_t iova, uint64_t len)
-{
-	if (c->cdev) {
-		struct iommu_ioas_map m = {
-			.size = sizeof(m), .ioas_id = c->ioas,
-			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-				 IOMMU_IOAS_MAP_WRITEABLE,
-			.user_va = (uintptr_t)va, .length = len, .iova = iova,
-		};
-
-		return ioctl(c->fd, IOMMU_IOAS_MAP, &m) ? -errno : 0;
-	}
-	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)va, .iova = iova, .size = len,
-	};
-
-	return ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
-}
-
-static int dma_unmap(const struct ctx *c, uint64_t iova, uint64_t len)
-{
-	if (c->cdev) {
-		struct iommu_ioas_unmap u = {
-			.size = sizeof(u), .ioas_id = c->ioas, .iova = iova, .length = len,
-		};
-
-		return ioctl(c->fd, IOMMU_IOAS_UNMAP, &u) ? -errno : 0;
-	}
-	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = len };
-
-	return ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &u) ? -errno : 0;
 }
 
 /* Memory decoding and bus mastering on (the config space through VFIO). */
@@ -195,7 +118,8 @@ static int edu_dma(volatile uint8_t *regs, uint64_t src, uint64_t dst, uint64_t 
 
 int main(int argc, char **argv)
 {
-	struct ctx c = { .fd = -1 };
+	struct vfiomap_ctx_opts co = { .size = sizeof(co), .mode = VFIOMAP_CTX_AUTO };
+	struct vfiomap_ctx *ctx = NULL;
 	struct vfiomap_device *edu = NULL, *iv = NULL;
 	struct vfiomap_mapping *regs_m = NULL, *bell = NULL;
 	char edu_bdf[32], iv_bdf[32];
@@ -204,8 +128,11 @@ int main(int argc, char **argv)
 	int argi = 1, rc = 1, ret;
 
 	if (argc > 2 && !strcmp(argv[1], "--mode")) {
-		c.cdev = !strcmp(argv[2], "cdev");
-		if (!c.cdev && strcmp(argv[2], "group")) {
+		if (!strcmp(argv[2], "cdev")) {
+			co.mode = VFIOMAP_CTX_IOMMUFD;
+		} else if (!strcmp(argv[2], "group")) {
+			co.mode = VFIOMAP_CTX_TYPE1;
+		} else {
 			fprintf(stderr, "--mode group|cdev\n");
 			return 2;
 		}
@@ -221,20 +148,23 @@ int main(int argc, char **argv)
 	}
 
 	/* 1. One IOMMU context, ours; both devices join it. */
-	if (ctx_open(&c))
+	if (vfiomap_ctx_create(&co, &ctx)) {
+		fprintf(stderr, "IOMMU context: %s\n", vfiomap_last_error());
 		goto out;
-	edu = open_in(&c, edu_bdf);
-	iv = edu ? open_in(&c, iv_bdf) : NULL;
+	}
+	edu = open_in(ctx, edu_bdf);
+	iv = edu ? open_in(ctx, iv_bdf) : NULL;
 	if (!iv)
 		goto out;
-	if (c.cdev) {
-		uint32_t a = 0, b = 0;
+	if (vfiomap_ctx_mode(ctx) == VFIOMAP_CTX_IOMMUFD) {
+		uint32_t ioas = 0, a = 0, b = 0;
 
+		vfiomap_ctx_fd(ctx, &ioas);
 		vfiomap_device_iommufd(edu, &a);
 		vfiomap_device_iommufd(iv, &b);
 		printf("context: iommufd, IOAS %u (edu in IOAS %u, ivshmem in IOAS %u)\n",
-		       c.ioas, a, b);
-		if (a != c.ioas || b != c.ioas) {
+		       ioas, a, b);
+		if (a != ioas || b != ioas) {
 			fprintf(stderr, "a device is not in our IOAS\n");
 			goto out;
 		}
@@ -252,10 +182,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < DMA_LEN; i++)
 		buf[i] = (uint8_t)(i * 7 + 3);
 	memset(buf + 0x1000, 0, 0x1000);
-	ret = dma_map(&c, buf, IOVA, BUF_SIZE);
-	if (ret) {
-		fprintf(stderr, "%s: %s\n", c.cdev ? "IOMMU_IOAS_MAP" : "VFIO_IOMMU_MAP_DMA",
-			strerror(-ret));
+	if (vfiomap_ctx_map_dma(ctx, buf, IOVA, BUF_SIZE, VFIOMAP_DMA_READ | VFIOMAP_DMA_WRITE)) {
+		fprintf(stderr, "DMA map: %s\n", vfiomap_last_error());
 		goto out;
 	}
 
@@ -309,9 +237,8 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 unmap:
-	ret = dma_unmap(&c, IOVA, BUF_SIZE);
-	if (ret) {
-		fprintf(stderr, "DMA unmap: %s\n", strerror(-ret));
+	if (vfiomap_ctx_unmap_dma(ctx, IOVA, BUF_SIZE)) {
+		fprintf(stderr, "DMA unmap: %s\n", vfiomap_last_error());
 		rc = 1;
 	}
 out:
@@ -321,7 +248,10 @@ out:
 	vfiomap_device_close(edu);
 	if (buf != MAP_FAILED)
 		munmap(buf, BUF_SIZE);
-	if (c.fd >= 0)
-		close(c.fd);
+	/* the devices are closed: the context goes, with its IOAS or container */
+	if (vfiomap_ctx_destroy(ctx)) {
+		fprintf(stderr, "destroy the context: %s\n", vfiomap_last_error());
+		rc = 1;
+	}
 	return rc;
 }

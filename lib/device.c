@@ -54,6 +54,7 @@ struct open_req {
 	uint32_t ioas_id;
 	const char *vf_token;
 	const uint8_t *token;	/* parsed @vf_token, or NULL */
+	struct vfm_ctx *ctx;	/* vfiomap_device_open_in()'s context, or NULL */
 };
 
 static int open_cdev(struct vfiomap_device *dev, const struct open_req *req)
@@ -73,7 +74,7 @@ static int open_cdev(struct vfiomap_device *dev, const struct open_req *req)
 	if (dev->fd < 0)
 		return vfm__open_error(dev->fd, path, "VFIO device cdev");
 	ret = vfm__iommufd_attach(dev, req->devroot, noiommu, req->iommufd, req->ioas_id,
-				  req->token);
+				  req->token, req->ctx);
 	if (ret)
 		return ret;
 	dev->mode = VFIOMAP_MODE_CDEV;
@@ -111,7 +112,7 @@ static int open_group(struct vfiomap_device *dev, const struct open_req *req,
 				   dev->bdf, path, noiommu);
 
 	ret = vfm__group_attach(dev, devroot, is_noiommu ? noiommu : path, grp, is_noiommu,
-				req->container_fd);
+				req->container_fd, req->ctx);
 	if (ret)
 		return ret;
 	ret = vfm__get_device_fd(dev, req->vf_token);
@@ -149,6 +150,7 @@ static int check_open_opts(struct vfiomap_open_opts *o, struct open_req *req,
 	req->ioas_id = 0;
 	req->vf_token = o->vf_token;
 	req->token = NULL;
+	req->ctx = NULL;
 	if ((o->flags & VFIOMAP_OPEN_CONTAINER) && (o->flags & VFIOMAP_OPEN_IOMMUFD))
 		return vfm__err(-EINVAL,
 				"VFIOMAP_OPEN_CONTAINER and VFIOMAP_OPEN_IOMMUFD exclude each other");
@@ -186,9 +188,34 @@ static int check_open_opts(struct vfiomap_open_opts *o, struct open_req *req,
 	return 0;
 }
 
-VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
-				       const struct vfiomap_open_opts *opts,
-				       struct vfiomap_device **out)
+/* The context @ctx into the request: it stands for the CONTAINER/IOMMUFD flags. */
+static int ctx_request(struct vfiomap_ctx *ctx, struct vfiomap_open_opts *o,
+		       struct open_req *req)
+{
+	bool iommufd;
+
+	if (o->flags & (VFIOMAP_OPEN_CONTAINER | VFIOMAP_OPEN_IOMMUFD))
+		return vfm__err(-EINVAL,
+				"vfiomap_device_open_in: the context replaces VFIOMAP_OPEN_CONTAINER and VFIOMAP_OPEN_IOMMUFD");
+	req->ctx = vfm__ctx_of(ctx, &iommufd);
+	if (iommufd && o->mode != VFIOMAP_MODE_AUTO && o->mode != VFIOMAP_MODE_CDEV)
+		return vfm__err(-EINVAL,
+				"vfiomap_device_open_in: an iommufd context takes cdevs (mode AUTO or CDEV), not %s",
+				vfiomap_mode_name(o->mode));
+	if (!iommufd && o->mode == VFIOMAP_MODE_CDEV)
+		return vfm__err(-EINVAL,
+				"vfiomap_device_open_in: a type1 context takes groups, not cdevs (VFIOMAP_MODE_CDEV)");
+	if (iommufd) {
+		o->mode = VFIOMAP_MODE_CDEV;
+		req->iommufd = vfiomap_ctx_fd(ctx, &req->ioas_id);
+	} else {
+		req->container_fd = vfiomap_ctx_fd(ctx, NULL);	/* AUTO: the group */
+	}
+	return 0;
+}
+
+static int device_open(struct vfiomap_ctx *ctx, const char *bdf,
+		       const struct vfiomap_open_opts *opts, struct vfiomap_device **out)
 {
 	struct vfiomap_open_opts o = { .size = sizeof(o) };
 	struct vfiomap_device *dev;
@@ -197,9 +224,6 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 	char drv[64];
 	int ret;
 
-	if (!out)
-		return vfm__err(-EINVAL, "vfiomap_device_open: out is NULL");
-	*out = NULL;
 	if (opts) {
 		ret = vfm__copy_opts(&o, sizeof(o), opts, OPEN_OPTS_MIN, "vfiomap_open_opts");
 		if (ret)
@@ -207,6 +231,8 @@ VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
 	}
 	ret = check_open_opts(&o, &req, token);
 	if (ret)
+		return ret;
+	if (ctx && (ret = ctx_request(ctx, &o, &req)))
 		return ret;
 
 	dev = device_alloc();
@@ -284,6 +310,28 @@ fail:
 	close_fds(dev);
 	device_free(dev);
 	return ret;
+}
+
+VFIOMAP_EXPORT int vfiomap_device_open(const char *bdf,
+				       const struct vfiomap_open_opts *opts,
+				       struct vfiomap_device **out)
+{
+	if (!out)
+		return vfm__err(-EINVAL, "vfiomap_device_open: out is NULL");
+	*out = NULL;
+	return device_open(NULL, bdf, opts, out);
+}
+
+VFIOMAP_EXPORT int vfiomap_device_open_in(struct vfiomap_ctx *ctx, const char *bdf,
+					  const struct vfiomap_open_opts *opts,
+					  struct vfiomap_device **out)
+{
+	if (!out)
+		return vfm__err(-EINVAL, "vfiomap_device_open_in: out is NULL");
+	*out = NULL;
+	if (!ctx)
+		return vfm__err(-EINVAL, "vfiomap_device_open_in: context is NULL");
+	return device_open(ctx, bdf, opts, out);
 }
 
 /* Check that sysfs's @bdf is the device behind dev->fd (vendor, device). */

@@ -86,10 +86,14 @@ struct vfm_group;
 int vfm__open_error(int err, const char *path, const char *what);
 int vfm__parse_uuid(const char *s, uint8_t out[16]);
 int vfm__group_attach(struct vfiomap_device *dev, const char *devroot,
-		      const char *path, const char *grp, bool noiommu, int container_fd);
+		      const char *path, const char *grp, bool noiommu, int container_fd,
+		      struct vfm_ctx *want);
 int vfm__get_device_fd(struct vfiomap_device *dev, const char *vf_token);
 int vfm__iommufd_attach(struct vfiomap_device *dev, const char *devroot, bool noiommu,
-			int iommufd, uint32_t ioas_id, const uint8_t *token);
+			int iommufd, uint32_t ioas_id, const uint8_t *token,
+			struct vfm_ctx *want);
+/* The context of a public handle (vfiomap_device_open_in()): its kind. */
+struct vfm_ctx *vfm__ctx_of(struct vfiomap_ctx *ctx, bool *iommufd);
 void vfm__ctx_release(struct vfiomap_device *dev);
 
 /* caps.c: pure capability-chain parser */

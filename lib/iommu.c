@@ -257,7 +257,8 @@ static void ctx_unlink(struct vfm_ctx *c)
  * dev->container.
  */
 int vfm__group_attach(struct vfiomap_device *dev, const char *devroot,
-		      const char *path, const char *grp, bool noiommu, int container_fd)
+		      const char *path, const char *grp, bool noiommu, int container_fd,
+		      struct vfm_ctx *want)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	struct vfm_ctx *c = NULL, *owner;
@@ -266,9 +267,14 @@ int vfm__group_attach(struct vfiomap_device *dev, const char *devroot,
 	int ret;
 
 	lock();
+	if (want && !ctx_ours(want)) {
+		ret = vfm__err(-EINVAL, "the IOMMU context was made by the parent process: a child does not join it");
+		goto out;
+	}
 	g = find_group(path, &owner);
 	if (g) {
-		if (container_fd >= 0 && !ctx_has_fd(owner, container_fd)) {
+		if ((want && owner != want) ||
+		    (!want && container_fd >= 0 && !ctx_has_fd(owner, container_fd))) {
 			ret = vfm__err(-EBUSY,
 				       "group %s of %s is already attached to another container of this process (fd %d): a group can be opened once; open its devices with that container",
 				       grp, dev->bdf, owner->fd);
@@ -279,7 +285,8 @@ int vfm__group_attach(struct vfiomap_device *dev, const char *devroot,
 		c = owner;
 		goto done;
 	}
-	for (struct vfm_ctx *i = contexts; i && container_fd >= 0; i = i->next)
+	c = want;
+	for (struct vfm_ctx *i = contexts; !c && i && container_fd >= 0; i = i->next)
 		if (ctx_ours(i) && ctx_has_fd(i, container_fd)) {
 			c = i;
 			break;
@@ -406,16 +413,21 @@ int vfm__get_device_fd(struct vfiomap_device *dev, const char *vf_token)
  * caller's (@iommufd >= 0, @ioas_id; 0 allocates one), or a new one.
  */
 int vfm__iommufd_attach(struct vfiomap_device *dev, const char *devroot, bool noiommu,
-			int iommufd, uint32_t ioas_id, const uint8_t *token)
+			int iommufd, uint32_t ioas_id, const uint8_t *token,
+			struct vfm_ctx *want)
 {
 	struct vfm_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
-	struct vfm_ctx *c = NULL;
+	struct vfm_ctx *c = want;
 	bool new_ctx = false;
 	int ret;
 
 	lock();
-	for (struct vfm_ctx *i = contexts; i && iommufd >= 0 && ioas_id; i = i->next)
+	if (want && !ctx_ours(want)) {
+		ret = vfm__err(-EINVAL, "the IOMMU context was made by the parent process: a child does not join it");
+		goto out;
+	}
+	for (struct vfm_ctx *i = contexts; !c && i && iommufd >= 0 && ioas_id; i = i->next)
 		if (ctx_ours(i) && ctx_has_fd(i, iommufd) && i->iommufd &&
 		    i->ioas_id == ioas_id) {
 			c = i;
@@ -516,6 +528,9 @@ void vfm__ctx_release(struct vfiomap_device *dev)
 			}
 		close(g->fd);
 		free(g);
+		/* the kernel drops the IOMMU (and its mappings) with the last group */
+		if (!c->groups && !c->adopted)
+			c->iommu_set = c->noiommu = false;
 	}
 	if (!--c->refs) {
 		ctx_unlink(c);
@@ -551,4 +566,455 @@ VFIOMAP_EXPORT int vfiomap_device_iommufd(const struct vfiomap_device *dev, uint
 	if (ioas_id)
 		*ioas_id = dev->ctx->ioas_id;
 	return dev->ctx->fd;
+}
+
+/*
+ * The public context (vfiomap_ctx_create(), vfiomap_ctx_adopt()): a
+ * reference of a struct vfm_ctx, linked like the ones vfiomap_device_open()
+ * makes, so that devices opened into it find it.  The handle holds one
+ * reference, each device one more.
+ */
+struct vfiomap_ctx {
+	struct vfm_ctx *c;
+};
+
+#define CTX_OPTS_MIN (offsetof(struct vfiomap_ctx_opts, mode) + sizeof(enum vfiomap_ctx_mode))
+
+struct vfm_ctx *vfm__ctx_of(struct vfiomap_ctx *ctx, bool *iommufd)
+{
+	*iommufd = ctx->c->iommufd;
+	return ctx->c;
+}
+
+static int handle_new(struct vfm_ctx *c, struct vfiomap_ctx **out)
+{
+	struct vfiomap_ctx *h = calloc(1, sizeof(*h));
+
+	if (!h) {
+		ctx_free(c);
+		return vfm__err(-ENOMEM, "out of memory");
+	}
+	h->c = c;
+	c->refs = 1;
+	lock();
+	ctx_link(c);
+	unlock();
+	*out = h;
+	return 0;
+}
+
+/* A new iommufd with a new IOAS, or a new container: into *@out. */
+static int ctx_create(bool iommufd, struct vfm_ctx **out)
+{
+	char path[512];
+	struct vfm_ctx *c;
+	int ret;
+
+	ret = ctx_new(-1, NULL, &c);
+	if (ret)
+		return ret;
+	c->iommufd = iommufd;
+	snprintf(path, sizeof(path), iommufd ? "%s/iommu" : "%s/vfio/vfio", vfm__dev_root());
+	c->fd = open_node(path, iommufd ? "iommufd" : "VFIO container");
+	if (c->fd < 0) {
+		ret = c->fd;
+		free(c);
+		return ret;
+	}
+	if (iommufd) {
+		struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+
+		ret = vfm__ioctl(NULL, c->fd, IOMMU_IOAS_ALLOC, &alloc);
+		if (ret) {
+			ctx_free(c);
+			return vfm__err(ret, "IOMMU_IOAS_ALLOC: %s", strerror(-ret));
+		}
+		c->ioas_id = alloc.out_ioas_id;
+		c->ioas_ours = true;
+	}
+	*out = c;
+	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_ctx_create(const struct vfiomap_ctx_opts *opts,
+				      struct vfiomap_ctx **out)
+{
+	struct vfiomap_ctx_opts o = { .size = sizeof(o) };
+	struct vfm_ctx *c;
+	int ret;
+
+	if (!out)
+		return vfm__err(-EINVAL, "vfiomap_ctx_create: out is NULL");
+	*out = NULL;
+	if (opts) {
+		ret = vfm__copy_opts(&o, sizeof(o), opts, CTX_OPTS_MIN, "vfiomap_ctx_opts");
+		if (ret)
+			return ret;
+	}
+	if (o.mode > VFIOMAP_CTX_IOMMUFD)
+		return vfm__err(-EINVAL, "vfiomap_ctx_create: unknown mode %d", (int)o.mode);
+	if (o.flags)
+		return vfm__err(-EINVAL, "vfiomap_ctx_create: unknown flags 0x%x", o.flags);
+	if (o.mode == VFIOMAP_CTX_AUTO) {
+		/* a failure here is not the call's: logged at DEBUG */
+		vfm__attempt_begin();
+		ret = ctx_create(true, &c);
+		vfm__attempt_end();
+		if (ret) {
+			vfm__info("no usable /dev/iommu, a type1 container instead");
+			ret = ctx_create(false, &c);
+		}
+	} else {
+		ret = ctx_create(o.mode == VFIOMAP_CTX_IOMMUFD, &c);
+	}
+	return ret ? ret : handle_new(c, out);
+}
+
+VFIOMAP_EXPORT int vfiomap_ctx_adopt(enum vfiomap_ctx_mode mode, int fd, uint32_t ioas_id,
+				     struct vfiomap_ctx **out)
+{
+	struct vfm_ctx *c;
+	int ret;
+
+	if (!out)
+		return vfm__err(-EINVAL, "vfiomap_ctx_adopt: out is NULL");
+	*out = NULL;
+	if (mode != VFIOMAP_CTX_TYPE1 && mode != VFIOMAP_CTX_IOMMUFD)
+		return vfm__err(-EINVAL,
+				"vfiomap_ctx_adopt: mode must be VFIOMAP_CTX_TYPE1 or VFIOMAP_CTX_IOMMUFD, not %d",
+				(int)mode);
+	if (fd < 0)
+		return vfm__err(-EINVAL, "vfiomap_ctx_adopt: bad fd %d", fd);
+	if (mode == VFIOMAP_CTX_IOMMUFD && !ioas_id)
+		return vfm__err(-EINVAL, "vfiomap_ctx_adopt: an iommufd context needs its IOAS id");
+	if (mode == VFIOMAP_CTX_TYPE1 && ioas_id)
+		return vfm__err(-EINVAL, "vfiomap_ctx_adopt: a VFIO container has no IOAS (ioas_id %u)",
+				ioas_id);
+	ret = ctx_new(fd, mode == VFIOMAP_CTX_IOMMUFD ? "iommufd" : "container", &c);
+	if (ret)
+		return ret;
+	c->iommufd = mode == VFIOMAP_CTX_IOMMUFD;
+	c->ioas_id = ioas_id;
+	return handle_new(c, out);
+}
+
+VFIOMAP_EXPORT int vfiomap_ctx_destroy(struct vfiomap_ctx *ctx)
+{
+	struct vfm_ctx *c;
+
+	if (!ctx)
+		return 0;
+	c = ctx->c;
+	lock();
+	if (c->refs > 1) {
+		unsigned int n = c->refs - 1;
+
+		unlock();
+		return vfm__err(-EBUSY,
+				"vfiomap_ctx_destroy: %u device%s opened into the context still open: close them first",
+				n, n == 1 ? " is" : "s are");
+	}
+	ctx_unlink(c);
+	unlock();
+	ctx_free(c);
+	free(ctx);
+	return 0;
+}
+
+VFIOMAP_EXPORT enum vfiomap_ctx_mode vfiomap_ctx_mode(const struct vfiomap_ctx *ctx)
+{
+	if (!ctx)
+		return VFIOMAP_CTX_AUTO;
+	return ctx->c->iommufd ? VFIOMAP_CTX_IOMMUFD : VFIOMAP_CTX_TYPE1;
+}
+
+VFIOMAP_EXPORT int vfiomap_ctx_fd(const struct vfiomap_ctx *ctx, uint32_t *ioas_id)
+{
+	if (!ctx)
+		return vfm__err(-EINVAL, "vfiomap_ctx_fd: context is NULL");
+	if (ioas_id)
+		*ioas_id = ctx->c->ioas_id;
+	return ctx->c->fd;
+}
+
+/* Can @c map DMA now?  @fn names the caller in the message. */
+static int ctx_dma_ready(const struct vfm_ctx *c, const char *fn)
+{
+	bool noiommu, set;
+
+	lock();
+	noiommu = c->noiommu;
+	set = c->iommu_set;
+	unlock();
+	if (noiommu)
+		return vfm__err(-EOPNOTSUPP,
+				"%s: a no-IOMMU context has no DMA mapping (devices use physical addresses)",
+				fn);
+	if (!c->iommufd && !c->adopted && !set)
+		return vfm__err(-EINVAL,
+				"%s: the type1 container has no IOMMU yet: open a device into the context first",
+				fn);
+	return 0;
+}
+
+static int check_dma_range(const char *fn, uint64_t iova, uint64_t size)
+{
+	uint64_t pg = vfm__page_size();
+
+	if (!size)
+		return vfm__err(-EINVAL, "%s: size is 0", fn);
+	if (!vfm__is_page_aligned(iova) || !vfm__is_page_aligned(size))
+		return vfm__err(-EINVAL,
+				"%s: iova 0x%llx and size 0x%llx must be multiples of the page size 0x%llx",
+				fn, (unsigned long long)iova, (unsigned long long)size,
+				(unsigned long long)pg);
+	if (iova + size - 1 < iova)
+		return vfm__err(-EINVAL, "%s: iova 0x%llx + size 0x%llx overflows", fn,
+				(unsigned long long)iova, (unsigned long long)size);
+	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_ctx_map_dma(struct vfiomap_ctx *ctx, void *vaddr, uint64_t iova,
+				       uint64_t size, uint32_t flags)
+{
+	static const char fn[] = "vfiomap_ctx_map_dma";
+	uintptr_t va = (uintptr_t)vaddr;
+	struct vfm_ctx *c;
+	int ret;
+
+	if (!ctx || !vaddr)
+		return vfm__err(-EINVAL, "%s: NULL argument", fn);
+	c = ctx->c;
+	if (!flags || (flags & ~(VFIOMAP_DMA_READ | VFIOMAP_DMA_WRITE)))
+		return vfm__err(-EINVAL,
+				"%s: flags 0x%x: VFIOMAP_DMA_READ and/or VFIOMAP_DMA_WRITE", fn, flags);
+	ret = check_dma_range(fn, iova, size);
+	if (ret)
+		return ret;
+	if (!vfm__is_page_aligned(va))
+		return vfm__err(-EINVAL, "%s: vaddr %p is not page aligned", fn, vaddr);
+	if (va + size - 1 < va || size > UINTPTR_MAX)
+		return vfm__err(-EINVAL, "%s: vaddr %p + size 0x%llx overflows", fn, vaddr,
+				(unsigned long long)size);
+	ret = ctx_dma_ready(c, fn);
+	if (ret)
+		return ret;
+	if (c->iommufd) {
+		struct iommu_ioas_map m = {
+			.size = sizeof(m), .ioas_id = c->ioas_id, .user_va = va,
+			.length = size, .iova = iova,
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA |
+				 (flags & VFIOMAP_DMA_READ ? IOMMU_IOAS_MAP_READABLE : 0) |
+				 (flags & VFIOMAP_DMA_WRITE ? IOMMU_IOAS_MAP_WRITEABLE : 0),
+		};
+
+		ret = vfm__ioctl(NULL, c->fd, IOMMU_IOAS_MAP, &m);
+	} else {
+		struct vfio_iommu_type1_dma_map m = {
+			.argsz = sizeof(m), .vaddr = va, .iova = iova, .size = size,
+			.flags = (flags & VFIOMAP_DMA_READ ? VFIO_DMA_MAP_FLAG_READ : 0) |
+				 (flags & VFIOMAP_DMA_WRITE ? VFIO_DMA_MAP_FLAG_WRITE : 0),
+		};
+
+		ret = vfm__ioctl(NULL, c->fd, VFIO_IOMMU_MAP_DMA, &m);
+	}
+	if (ret)
+		return vfm__err(ret, "%s (iova 0x%llx, 0x%llx bytes): %s",
+				c->iommufd ? "IOMMU_IOAS_MAP" : "VFIO_IOMMU_MAP_DMA",
+				(unsigned long long)iova, (unsigned long long)size, strerror(-ret));
+	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_ctx_unmap_dma(struct vfiomap_ctx *ctx, uint64_t iova, uint64_t size)
+{
+	static const char fn[] = "vfiomap_ctx_unmap_dma";
+	struct vfm_ctx *c;
+	int ret;
+
+	if (!ctx)
+		return vfm__err(-EINVAL, "%s: context is NULL", fn);
+	c = ctx->c;
+	ret = check_dma_range(fn, iova, size);
+	if (!ret)
+		ret = ctx_dma_ready(c, fn);
+	if (ret)
+		return ret;
+	if (c->iommufd) {
+		struct iommu_ioas_unmap u = {
+			.size = sizeof(u), .ioas_id = c->ioas_id, .iova = iova, .length = size,
+		};
+
+		ret = vfm__ioctl(NULL, c->fd, IOMMU_IOAS_UNMAP, &u);
+	} else {
+		struct vfio_iommu_type1_dma_unmap u = {
+			.argsz = sizeof(u), .iova = iova, .size = size,
+		};
+
+		ret = vfm__ioctl(NULL, c->fd, VFIO_IOMMU_UNMAP_DMA, &u);
+		/* the kernel unmaps whole mappings only: say if it did less */
+		if (!ret && !u.size)
+			return vfm__err(-ENOENT,
+					"VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, 0x%llx bytes): nothing mapped there",
+					(unsigned long long)iova, (unsigned long long)size);
+		if (!ret && u.size != size)
+			return vfm__err(-EINVAL,
+					"VFIO_IOMMU_UNMAP_DMA (iova 0x%llx, 0x%llx bytes) unmapped 0x%llx bytes: unmap whole mappings",
+					(unsigned long long)iova, (unsigned long long)size,
+					(unsigned long long)u.size);
+	}
+	if (ret)
+		return vfm__err(ret, "%s (iova 0x%llx, 0x%llx bytes): %s",
+				c->iommufd ? "IOMMU_IOAS_UNMAP" : "VFIO_IOMMU_UNMAP_DMA",
+				(unsigned long long)iova, (unsigned long long)size, strerror(-ret));
+	return 0;
+}
+
+/* The most a VFIO_IOMMU_GET_INFO reply may ask for: a bound, not a limit */
+#define IOMMU_INFO_MAX (64u << 10)
+
+/*
+ * The IOVA ranges of a type1 container's VFIO_IOMMU_GET_INFO reply @buf
+ * of @len bytes: each capability header inside the buffer past the fixed
+ * part, each next offset strictly forward (no cycles), the ranges inside
+ * the capability's room.
+ */
+static int type1_ranges(const uint8_t *buf, size_t len, uint32_t first,
+			struct vfiomap_iova_range *ranges, size_t max, size_t *nr)
+{
+	size_t off = first, min = sizeof(struct vfio_iommu_type1_info);
+
+	while (off) {
+		struct vfio_info_cap_header h;
+		struct vfio_iommu_type1_info_cap_iova_range r;
+		size_t end;
+
+		if (off < min || off > len || len - off < sizeof(h))
+			return vfm__err(-EPROTO,
+					"VFIO_IOMMU_GET_INFO: capability at %zu outside the reply (%zu bytes)",
+					off, len);
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.next && h.next <= off)
+			return vfm__err(-EPROTO,
+					"VFIO_IOMMU_GET_INFO: capability at %zu points back to %u",
+					off, h.next);
+		end = h.next ? h.next : len;
+		if (end > len)
+			return vfm__err(-EPROTO,
+					"VFIO_IOMMU_GET_INFO: capability at %zu ends past the reply", off);
+		if (h.id != VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+			off = h.next;
+			min = off;
+			continue;
+		}
+		if (end - off < sizeof(r))
+			return vfm__err(-EPROTO, "VFIO_IOMMU_GET_INFO: IOVA-range capability truncated");
+		memcpy(&r, buf + off, sizeof(r));
+		if (r.nr_iovas > (end - off - sizeof(r)) / sizeof(struct vfio_iova_range))
+			return vfm__err(-EPROTO,
+					"VFIO_IOMMU_GET_INFO: %u IOVA ranges claimed, no room for them",
+					r.nr_iovas);
+		for (size_t i = 0; i < r.nr_iovas && i < max; i++) {
+			struct vfio_iova_range v;
+
+			memcpy(&v, buf + off + sizeof(r) + i * sizeof(v), sizeof(v));
+			ranges[i].start = v.start;
+			ranges[i].last = v.end;
+		}
+		*nr = r.nr_iovas;
+		return 0;
+	}
+	return vfm__err(-EOPNOTSUPP, "VFIO_IOMMU_GET_INFO: the container reports no IOVA ranges");
+}
+
+static int type1_iova_ranges(struct vfm_ctx *c, struct vfiomap_iova_range *ranges,
+			     size_t max, size_t *nr)
+{
+	struct vfio_iommu_type1_info *info;
+	uint32_t argsz = sizeof(*info);
+	int ret;
+
+	for (;;) {
+		info = calloc(1, argsz);
+		if (!info)
+			return vfm__err(-ENOMEM, "out of memory");
+		info->argsz = argsz;
+		ret = vfm__ioctl(NULL, c->fd, VFIO_IOMMU_GET_INFO, info);
+		if (ret) {
+			free(info);
+			return vfm__err(ret, "VFIO_IOMMU_GET_INFO: %s", strerror(-ret));
+		}
+		if (info->argsz <= argsz)
+			break;
+		if (info->argsz > IOMMU_INFO_MAX) {
+			ret = vfm__err(-EPROTO, "VFIO_IOMMU_GET_INFO wants %u bytes", info->argsz);
+			free(info);
+			return ret;
+		}
+		argsz = info->argsz;
+		free(info);
+	}
+	if (!(info->flags & VFIO_IOMMU_INFO_CAPS) || !info->cap_offset)
+		ret = vfm__err(-EOPNOTSUPP,
+			       "VFIO_IOMMU_GET_INFO: the container reports no IOVA ranges");
+	else
+		ret = type1_ranges((const uint8_t *)info, info->argsz, info->cap_offset,
+				   ranges, max, nr);
+	free(info);
+	return ret;
+}
+
+static int iommufd_iova_ranges(struct vfm_ctx *c, struct vfiomap_iova_range *ranges,
+			       size_t max, size_t *nr)
+{
+	struct iommu_ioas_iova_ranges q = { .size = sizeof(q), .ioas_id = c->ioas_id };
+	struct iommu_iova_range *r = NULL;
+	uint32_t n = 0;
+	int ret;
+
+	/* ask how many, then fetch them all (they may change in between: retry) */
+	for (int tries = 0; tries < 4; tries++) {
+		q.num_iovas = n;
+		q.allowed_iovas = (uintptr_t)r;
+		ret = vfm__ioctl(NULL, c->fd, IOMMU_IOAS_IOVA_RANGES, &q);
+		if (ret != -EMSGSIZE)
+			break;
+		free(r);
+		n = q.num_iovas;
+		r = calloc(n ? n : 1, sizeof(*r));
+		if (!r)
+			return vfm__err(-ENOMEM, "out of memory");
+	}
+	if (ret) {
+		free(r);
+		return vfm__err(ret, "IOMMU_IOAS_IOVA_RANGES (IOAS %u): %s", c->ioas_id,
+				strerror(-ret));
+	}
+	for (size_t i = 0; i < q.num_iovas && i < max; i++) {
+		ranges[i].start = r[i].start;
+		ranges[i].last = r[i].last;
+	}
+	*nr = q.num_iovas;
+	free(r);
+	return 0;
+}
+
+VFIOMAP_EXPORT int vfiomap_ctx_iova_ranges(struct vfiomap_ctx *ctx,
+					   struct vfiomap_iova_range *ranges,
+					   size_t max, size_t *nr)
+{
+	static const char fn[] = "vfiomap_ctx_iova_ranges";
+	size_t n = 0;
+	int ret;
+
+	if (!ctx || !nr || (max && !ranges))
+		return vfm__err(-EINVAL, "%s: NULL argument", fn);
+	*nr = 0;
+	ret = ctx_dma_ready(ctx->c, fn);
+	if (ret)
+		return ret;
+	ret = ctx->c->iommufd ? iommufd_iova_ranges(ctx->c, ranges, max, &n)
+			      : type1_iova_ranges(ctx->c, ranges, max, &n);
+	if (!ret)
+		*nr = n;
+	return ret;
 }

@@ -225,7 +225,9 @@ int vfiomap_pci_functions(const char *driver, void *out, size_t elem_size,
  * can be opened once: the library shares the group fd between the
  * devices of one group it opens, so a second device of an open group
  * joins that group's container (asking for another container is
- * -EBUSY).  The context lives until its last device closes.
+ * -EBUSY).  The context lives until its last device closes.  Since 0.3
+ * a context can also be an object of its own, made first, that maps DMA:
+ * see vfiomap_ctx_create() and vfiomap_device_open_in() (ctx.h).
  *
  * Return: 0, or a negative errno: -EINVAL (bad address or options, a
  * malformed VF token, a context of the wrong kind for the mode), -EBADF

@@ -12,5 +12,6 @@
 #include <libvfiomap/align.h>
 #include <libvfiomap/cookie.h>
 #include <libvfiomap/map.h>
+#include <libvfiomap/ctx.h>
 
 #endif

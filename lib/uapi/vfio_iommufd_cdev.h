@@ -45,7 +45,7 @@ struct iommu_destroy {
 #endif
 
 #ifndef IOMMU_IOAS_MAP
-/* DMA mapping in an IOAS (examples; the library itself maps no DMA) */
+/* DMA mapping in an IOAS (vfiomap_ctx_map_dma()) */
 #define IOMMU_IOAS_MAP_FIXED_IOVA	(1 << 0)
 #define IOMMU_IOAS_MAP_WRITEABLE	(1 << 1)
 #define IOMMU_IOAS_MAP_READABLE		(1 << 2)
@@ -67,6 +67,22 @@ struct iommu_ioas_unmap {
 	__aligned_u64 length;
 };
 #define IOMMU_IOAS_UNMAP _IO(';', 0x86)
+#endif
+
+#ifndef IOMMU_IOAS_IOVA_RANGES
+struct iommu_iova_range {
+	__aligned_u64 start;
+	__aligned_u64 last;
+};
+struct iommu_ioas_iova_ranges {
+	__u32 size;
+	__u32 ioas_id;
+	__u32 num_iovas;
+	__u32 __reserved;
+	__aligned_u64 allowed_iovas;
+	__aligned_u64 out_iova_alignment;
+};
+#define IOMMU_IOAS_IOVA_RANGES _IO(';', 0x84)
 #endif
 
 #endif

@@ -39,7 +39,7 @@ t each-header-compiles-alone bash -c "
 	for h in \$(find '$dest' -path '*include/libvfiomap/*.h'); do
 		echo \"#include <libvfiomap/\$(basename \$h)>\" |
 			cc -std=c11 -Wall -Wextra -Werror \$(pkg-config --cflags libvfiomap) -fsyntax-only -x c - || exit 1
-	done; [ \$(find '$dest' -path '*include/libvfiomap/*.h' | wc -l) -eq 7 ]"
+	done; [ \$(find '$dest' -path '*include/libvfiomap/*.h' | wc -l) -eq 8 ]"
 t static-library test -f "$libdir/libvfiomap.a"
 t soname bash -c "objdump -p '$libdir/libvfiomap.so.0' | grep -q 'SONAME *libvfiomap.so.0'"
 t only-vfiomap-symbols-exported bash -c "

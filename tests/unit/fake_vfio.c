@@ -363,6 +363,133 @@ uint32_t fake_ioas_alloc(int fd)
 	return f->ioas[f->nr_ioas++];
 }
 
+/* Open groups set to the container @id. */
+static unsigned int live_groups(int id)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < fake.nr_files; i++)
+		n += fake.files[i].kind == FAKE_GROUP && fake.files[i].container == id &&
+		     still_open(&fake.files[i], (int)i + 1);
+	return n;
+}
+
+static bool has_ioas(const struct fake_file *f, uint32_t id)
+{
+	for (unsigned int k = 0; k < f->nr_ioas; k++)
+		if (f->ioas[k] == id)
+			return true;
+	return false;
+}
+
+static int dma_map(struct fake_file *f, uint32_t ioas, uint64_t va, uint64_t iova,
+		   uint64_t size, bool read, bool write)
+{
+	if (!size || iova + size - 1 < iova || (iova & 4095) || (size & 4095) || (va & 4095))
+		return -EINVAL;
+	if (iova <= FAKE_IOVA_HOLE_END && iova + size - 1 >= FAKE_IOVA_HOLE)
+		return -EINVAL;
+	for (unsigned int k = 0; k < f->nr_dma; k++) {
+		const struct fake_dma *d = &f->dma[k];
+
+		if (d->ioas == ioas && iova <= d->iova + d->size - 1 &&
+		    d->iova <= iova + size - 1)
+			return -EEXIST;
+	}
+	if (f->nr_dma == FAKE_MAX_DMA)
+		return -ENOSPC;
+	f->dma[f->nr_dma++] = (struct fake_dma){ .ioas = ioas, .iova = iova, .size = size,
+		.vaddr = va, .read = read, .write = write };
+	return 0;
+}
+
+/* Unmap the mappings wholly inside the range: the bytes unmapped. */
+static uint64_t dma_unmap(struct fake_file *f, uint32_t ioas, uint64_t iova, uint64_t size)
+{
+	uint64_t done = 0;
+
+	for (unsigned int k = 0; k < f->nr_dma;) {
+		const struct fake_dma *d = &f->dma[k];
+
+		if (d->ioas == ioas && d->iova >= iova && d->iova + d->size - 1 <= iova + size - 1) {
+			done += d->size;
+			f->dma[k] = f->dma[--f->nr_dma];
+		} else {
+			k++;
+		}
+	}
+	return done;
+}
+
+struct fake_dma *fake_dma_at(uint64_t iova)
+{
+	for (unsigned int i = 0; i < fake.nr_files; i++) {
+		struct fake_file *f = &fake.files[i];
+
+		if (!still_open(f, (int)i + 1))
+			continue;
+		for (unsigned int k = 0; k < f->nr_dma; k++)
+			if (f->dma[k].iova == iova)
+				return &f->dma[k];
+	}
+	return NULL;
+}
+
+/* VFIO_IOMMU_GET_INFO: the fixed part, then the IOVA-range capability */
+struct fake_iommu_info {
+	struct vfio_iommu_type1_info info;
+	struct vfio_iommu_type1_info_cap_iova_range cap;
+	struct vfio_iova_range r[2];
+};
+
+static int iommu_info(struct fake_file *f, struct vfio_iommu_type1_info *info)
+{
+	struct fake_iommu_info full = {
+		.info = { .argsz = sizeof(full), .flags = VFIO_IOMMU_INFO_PGSIZES |
+			  VFIO_IOMMU_INFO_CAPS, .iova_pgsizes = 4096,
+			  .cap_offset = offsetof(struct fake_iommu_info, cap) },
+		.cap = { .header = { .id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+			 .version = 1 }, .nr_iovas = 2 },
+		.r = { { 0, FAKE_IOVA_HOLE - 1 }, { FAKE_IOVA_HOLE_END + 1, FAKE_IOVA_LAST } },
+	};
+	uint32_t argsz = info->argsz;
+
+	if (!f->iommu_set)
+		return -EINVAL;
+	if (argsz < sizeof(*info))
+		return -EINVAL;
+	if (fake.iommu_info_len) {		/* a test's reply, malformed maybe */
+		memcpy(info, fake.iommu_info,
+		       argsz < fake.iommu_info_len ? sizeof(*info) : fake.iommu_info_len);
+		info->argsz = (uint32_t)fake.iommu_info_len;
+		return 0;
+	}
+	if (argsz >= sizeof(full)) {
+		memcpy(info, &full, sizeof(full));
+	} else {
+		memcpy(info, &full.info, sizeof(*info));
+		info->cap_offset = 0;
+	}
+	info->argsz = sizeof(full);
+	return 0;
+}
+
+static int ioas_ranges(struct fake_file *f, struct iommu_ioas_iova_ranges *q)
+{
+	const struct iommu_iova_range r[2] = {
+		{ 0, FAKE_IOVA_HOLE - 1 }, { FAKE_IOVA_HOLE_END + 1, FAKE_IOVA_LAST } };
+	uint32_t room = q->num_iovas;
+
+	if (!has_ioas(f, q->ioas_id))
+		return -ENOENT;
+	q->num_iovas = 2;
+	q->out_iova_alignment = 4096;
+	if (room < 2)
+		return -EMSGSIZE;
+	memcpy((void *)(uintptr_t)q->allowed_iovas, r, sizeof(r));
+	return 0;
+}
+
 /* VFIO_DEVICE_BIND_IOMMUFD as of Linux 6.17 */
 struct bind_token {
 	uint32_t argsz, flags;
@@ -401,8 +528,14 @@ static int dispatch(int fd, unsigned long req, void *arg)
 			return -ENOTTY;
 		if (!c || c->kind != FAKE_CONTAINER || f->container)
 			return -EINVAL;
+		if (c->nr_joined && !live_groups(fake_id_of(*(int *)arg))) {
+			/* as the kernel: the last group took the IOMMU and its mappings */
+			c->iommu_set = false;
+			c->nr_dma = 0;
+		}
 		f->container = fake_id_of(*(int *)arg);
 		c->nr_groups++;
+		c->nr_joined++;
 		fake.nr_set_container++;
 		return 0;
 	}
@@ -456,11 +589,63 @@ static int dispatch(int fd, unsigned long req, void *arg)
 		fake.nr_destroy++;
 		for (unsigned int k = 0; k < f->nr_ioas; k++)
 			if (f->ioas[k] == d->id) {
+				dma_unmap(f, d->id, 0, UINT64_MAX);
 				f->ioas[k] = f->ioas[--f->nr_ioas];
 				return 0;
 			}
 		return -ENOENT;
 	}
+	case VFIO_IOMMU_MAP_DMA: {
+		struct vfio_iommu_type1_dma_map *m = arg;
+
+		if (!f || f->kind != FAKE_CONTAINER)
+			return -ENOTTY;
+		if (!f->iommu_set || m->flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE))
+			return -EINVAL;
+		return dma_map(f, 0, m->vaddr, m->iova, m->size,
+			       m->flags & VFIO_DMA_MAP_FLAG_READ, m->flags & VFIO_DMA_MAP_FLAG_WRITE);
+	}
+	case VFIO_IOMMU_UNMAP_DMA: {
+		struct vfio_iommu_type1_dma_unmap *u = arg;
+
+		if (!f || f->kind != FAKE_CONTAINER)
+			return -ENOTTY;
+		if (!f->iommu_set || u->flags)
+			return -EINVAL;
+		u->size = dma_unmap(f, 0, u->iova, u->size);
+		return 0;
+	}
+	case VFIO_IOMMU_GET_INFO:
+		if (!f || f->kind != FAKE_CONTAINER)
+			return -ENOTTY;
+		return iommu_info(f, arg);
+	case IOMMU_IOAS_MAP: {
+		struct iommu_ioas_map *m = arg;
+
+		if (!f || f->kind != FAKE_IOMMUFD)
+			return -ENOTTY;
+		if (!has_ioas(f, m->ioas_id))
+			return -ENOENT;
+		if (!(m->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+			return -EINVAL;
+		return dma_map(f, m->ioas_id, m->user_va, m->iova, m->length,
+			       m->flags & IOMMU_IOAS_MAP_READABLE,
+			       m->flags & IOMMU_IOAS_MAP_WRITEABLE);
+	}
+	case IOMMU_IOAS_UNMAP: {
+		struct iommu_ioas_unmap *u = arg;
+
+		if (!f || f->kind != FAKE_IOMMUFD)
+			return -ENOTTY;
+		if (!has_ioas(f, u->ioas_id))
+			return -ENOENT;
+		u->length = dma_unmap(f, u->ioas_id, u->iova, u->length);
+		return u->length ? 0 : -ENOENT;
+	}
+	case IOMMU_IOAS_IOVA_RANGES:
+		if (!f || f->kind != FAKE_IOMMUFD)
+			return -ENOTTY;
+		return ioas_ranges(f, arg);
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: {
 		struct vfio_device_attach_iommufd_pt *at = arg;
 		struct fake_file *i;
@@ -496,6 +681,12 @@ static const char *req_name(unsigned long req)
 	case IOMMU_IOAS_ALLOC: return "IOMMU_IOAS_ALLOC";
 	case IOMMU_DESTROY: return "IOMMU_DESTROY";
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: return "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
+	case VFIO_IOMMU_MAP_DMA: return "VFIO_IOMMU_MAP_DMA";
+	case VFIO_IOMMU_UNMAP_DMA: return "VFIO_IOMMU_UNMAP_DMA";
+	case VFIO_IOMMU_GET_INFO: return "VFIO_IOMMU_GET_INFO";
+	case IOMMU_IOAS_MAP: return "IOMMU_IOAS_MAP";
+	case IOMMU_IOAS_UNMAP: return "IOMMU_IOAS_UNMAP";
+	case IOMMU_IOAS_IOVA_RANGES: return "IOMMU_IOAS_IOVA_RANGES";
 	default: return "(unknown)";
 	}
 }
@@ -538,9 +729,11 @@ void fake_live(struct fake_live *l)
 			break;
 		case FAKE_CONTAINER:
 			l->containers++;
+			l->dma += f->nr_dma;
 			break;
 		case FAKE_IOMMUFD:
 			l->iommufds++;
+			l->dma += f->nr_dma;
 			l->ioas += f->nr_ioas;
 			break;
 		default:

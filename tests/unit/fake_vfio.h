@@ -42,6 +42,13 @@ struct fake_cookie {
 enum fake_kind { FAKE_GROUP = 1, FAKE_CONTAINER, FAKE_IOMMUFD, FAKE_OTHER };
 #define FAKE_MAX_FILES	64
 #define FAKE_MAX_IOAS	8
+#define FAKE_MAX_DMA	16
+/* A DMA mapping of a container or of an IOAS of an iommufd. */
+struct fake_dma {
+	uint32_t ioas;		/* iommufd: the IOAS; 0 in a container */
+	uint64_t iova, size, vaddr;
+	bool read, write;
+};
 struct fake_file {
 	char path[512];
 	enum fake_kind kind;
@@ -50,8 +57,11 @@ struct fake_file {
 	int container;		/* group: the id of its container, 0 none */
 	bool iommu_set;		/* container */
 	unsigned int nr_groups;	/* container */
+	unsigned int nr_joined;	/* container: groups that SET_CONTAINER put in */
 	uint32_t ioas[FAKE_MAX_IOAS];	/* iommufd: allocated IOAS ids */
 	unsigned int nr_ioas;
+	struct fake_dma dma[FAKE_MAX_DMA];	/* container or iommufd */
+	unsigned int nr_dma;
 };
 
 /*
@@ -104,6 +114,9 @@ struct fake_vfio {
 	char device_name[128];		/* the last VFIO_GROUP_GET_DEVICE_FD string */
 	struct fake_file files[FAKE_MAX_FILES];
 	unsigned int nr_files;
+	/* nonzero: VFIO_IOMMU_GET_INFO replies these bytes (argsz = the length) */
+	uint8_t iommu_info[256];
+	size_t iommu_info_len;
 	/* called before each request; nonzero return fails it with that value */
 	int (*hook)(unsigned long req, void *arg);
 	struct fake_inject inj;
@@ -149,7 +162,17 @@ struct fake_live {
 	unsigned int grouped;		/* open groups set to an open container */
 	unsigned int ioas;		/* IOAS of the open iommufds */
 	unsigned int cookies, cookie_refs;
+	unsigned int dma;		/* DMA mappings of the open containers, IOAS */
 };
+/* The DMA mapping at @iova in an open container or iommufd, or NULL. */
+struct fake_dma *fake_dma_at(uint64_t iova);
+/*
+ * The IOVA ranges the fake reports (containers and IOAS alike): 0 ..
+ * FAKE_IOVA_HOLE - 1 and FAKE_IOVA_HOLE_END + 1 .. FAKE_IOVA_LAST.
+ */
+#define FAKE_IOVA_HOLE		0xfee00000ULL
+#define FAKE_IOVA_HOLE_END	0xfeefffffULL
+#define FAKE_IOVA_LAST		((1ULL << 48) - 1)
 void fake_live(struct fake_live *l);
 
 /*

@@ -200,11 +200,11 @@ static void same_state(const struct state *before, const struct state *after,
 	ck_assert_msg(b->groups == a->groups && b->containers == a->containers &&
 		      b->iommufds == a->iommufds && b->grouped == a->grouped &&
 		      b->ioas == a->ioas && b->cookies == a->cookies &&
-		      b->cookie_refs == a->cookie_refs,
-		      "%s: fake kernel objects changed: groups %u -> %u, containers %u -> %u, iommufds %u -> %u, groups in containers %u -> %u, IOAS %u -> %u, cookies %u -> %u (refs %u -> %u)",
+		      b->cookie_refs == a->cookie_refs && b->dma == a->dma,
+		      "%s: fake kernel objects changed: groups %u -> %u, containers %u -> %u, iommufds %u -> %u, groups in containers %u -> %u, IOAS %u -> %u, cookies %u -> %u (refs %u -> %u), DMA mappings %u -> %u",
 		      when, b->groups, a->groups, b->containers, a->containers, b->iommufds,
 		      a->iommufds, b->grouped, a->grouped, b->ioas, a->ioas, b->cookies,
-		      a->cookies, b->cookie_refs, a->cookie_refs);
+		      a->cookies, b->cookie_refs, a->cookie_refs, b->dma, a->dma);
 }
 
 /* ---- the calls, and what they start from (set up unarmed) ---- */
@@ -222,6 +222,9 @@ static struct vfiomap_mapping *out_map;
 static struct vfiomap_cookie *out_handle;
 static const struct vfiomap_region *out_region;
 static uint64_t out_cookie;
+static struct vfiomap_ctx *ctx, *out_ctx;	/* an IOMMU context; the call's */
+static _Alignas(4096) uint8_t dmabuf[2 * 4096];
+#define DMA_IOVA 0x100000
 
 static struct vfiomap_open_opts open_opts(enum vfiomap_mode mode, uint32_t flags)
 {
@@ -380,6 +383,105 @@ static void setup_sparse_reservation(void)
 	setup_reservation();
 }
 
+static void setup_ctx(enum vfiomap_ctx_mode mode)
+{
+	struct vfiomap_ctx_opts o = { .size = sizeof(o), .mode = mode };
+
+	ck_assert_int_eq(vfiomap_ctx_create(&o, &ctx), 0);
+}
+
+static void setup_ctx_iommufd(void)
+{
+	setup_ctx(VFIOMAP_CTX_IOMMUFD);
+}
+
+static void setup_ctx_type1(void)
+{
+	setup_ctx(VFIOMAP_CTX_TYPE1);
+}
+
+/* A context with a device in it (a type1 container maps once it has one). */
+static void setup_ctx_dev(enum vfiomap_ctx_mode mode)
+{
+	setup_ctx(mode);
+	ck_assert_int_eq(vfiomap_device_open_in(ctx, BDF, NULL, &dev), 0);
+}
+
+static void setup_ctx_dev_iommufd(void)
+{
+	setup_ctx_dev(VFIOMAP_CTX_IOMMUFD);
+}
+
+static void setup_ctx_dev_type1(void)
+{
+	setup_ctx_dev(VFIOMAP_CTX_TYPE1);
+}
+
+static void setup_ctx_mapped_iommufd(void)
+{
+	setup_ctx_dev(VFIOMAP_CTX_IOMMUFD);
+	ck_assert_int_eq(vfiomap_ctx_map_dma(ctx, dmabuf, DMA_IOVA, sizeof(dmabuf),
+					     VFIOMAP_DMA_READ), 0);
+}
+
+static void setup_ctx_mapped_type1(void)
+{
+	setup_ctx_dev(VFIOMAP_CTX_TYPE1);
+	ck_assert_int_eq(vfiomap_ctx_map_dma(ctx, dmabuf, DMA_IOVA, sizeof(dmabuf),
+					     VFIOMAP_DMA_READ), 0);
+}
+
+static int call_ctx_create(enum vfiomap_ctx_mode mode)
+{
+	struct vfiomap_ctx_opts o = { .size = sizeof(o), .mode = mode };
+
+	return vfiomap_ctx_create(&o, &out_ctx);
+}
+
+static int call_ctx_create_iommufd(void)
+{
+	return call_ctx_create(VFIOMAP_CTX_IOMMUFD);
+}
+
+static int call_ctx_create_type1(void)
+{
+	return call_ctx_create(VFIOMAP_CTX_TYPE1);
+}
+
+static int call_ctx_create_auto(void)
+{
+	return call_ctx_create(VFIOMAP_CTX_AUTO);
+}
+
+static int call_ctx_adopt(void)
+{
+	return vfiomap_ctx_adopt(VFIOMAP_CTX_IOMMUFD, vmm, vmm_ioas, &out_ctx);
+}
+
+static int call_open_in(void)
+{
+	return vfiomap_device_open_in(ctx, BDF, NULL, &out_dev);
+}
+
+static int call_ctx_map_dma(void)
+{
+	return vfiomap_ctx_map_dma(ctx, dmabuf, DMA_IOVA, sizeof(dmabuf),
+				   VFIOMAP_DMA_READ | VFIOMAP_DMA_WRITE);
+}
+
+static int call_ctx_unmap_dma(void)
+{
+	return vfiomap_ctx_unmap_dma(ctx, DMA_IOVA, sizeof(dmabuf));
+}
+
+static int call_ctx_iova_ranges(void)
+{
+	struct vfiomap_iova_range r[4];
+	size_t nr;
+
+	return vfiomap_ctx_iova_ranges(ctx, r, 4, &nr);
+}
+
 static int open_mode(const char *bdf, enum vfiomap_mode mode)
 {
 	struct vfiomap_open_opts o = open_opts(mode, 0);
@@ -529,7 +631,10 @@ static int call_map_region(void)
 }
 
 /* The call's out argument: NULL after a failure. */
-enum out { OUT_DEV = 1, OUT_REGION, OUT_COOKIE, OUT_HANDLE, OUT_MAP };
+enum out { OUT_DEV = 1, OUT_REGION, OUT_COOKIE, OUT_HANDLE, OUT_MAP, OUT_CTX,
+	   OUT_DMA,		/* none: a DMA mapping was made */
+	   OUT_UNMAPPED,	/* none: the DMA mapping of the setup was removed */
+	   OUT_NONE };
 
 struct errcase {
 	const char *name;
@@ -571,6 +676,23 @@ static const struct errcase cases[] = {
 	{ "map_range", NULL, setup_adopt, call_map_range, OUT_MAP },
 	{ "map_range WC", NULL, setup_adopt, call_map_range_wc, OUT_MAP },
 	{ "map_region", NULL, setup_adopt, call_map_region, OUT_MAP },
+	{ "ctx_create iommufd", tree_cdev, NULL, call_ctx_create_iommufd, OUT_CTX },
+	{ "ctx_create type1", tree_plain, NULL, call_ctx_create_type1, OUT_CTX },
+	{ "ctx_create auto (iommufd, else type1)", tree_cdev, NULL, call_ctx_create_auto,
+	  OUT_CTX },
+	{ "ctx_adopt", tree_cdev, setup_iommufd, call_ctx_adopt, OUT_CTX },
+	{ "open_in an iommufd context", tree_cdev, setup_ctx_iommufd, call_open_in, OUT_DEV },
+	{ "open_in a type1 context", tree_plain, setup_ctx_type1, call_open_in, OUT_DEV },
+	{ "ctx_map_dma iommufd", tree_cdev, setup_ctx_dev_iommufd, call_ctx_map_dma, OUT_DMA },
+	{ "ctx_map_dma type1", tree_plain, setup_ctx_dev_type1, call_ctx_map_dma, OUT_DMA },
+	{ "ctx_unmap_dma iommufd", tree_cdev, setup_ctx_mapped_iommufd, call_ctx_unmap_dma,
+	  OUT_UNMAPPED },
+	{ "ctx_unmap_dma type1", tree_plain, setup_ctx_mapped_type1, call_ctx_unmap_dma,
+	  OUT_UNMAPPED },
+	{ "ctx_iova_ranges iommufd", tree_cdev, setup_ctx_dev_iommufd, call_ctx_iova_ranges,
+	  OUT_NONE },
+	{ "ctx_iova_ranges type1", tree_plain, setup_ctx_dev_type1, call_ctx_iova_ranges,
+	  OUT_NONE },
 };
 #define NR_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -592,6 +714,18 @@ static void undo(enum out out)
 	case OUT_MAP:
 		ck_assert_int_eq(vfiomap_unmap(out_map), 0);
 		break;
+	case OUT_CTX:
+		ck_assert_int_eq(vfiomap_ctx_destroy(out_ctx), 0);
+		break;
+	case OUT_DMA:
+		ck_assert_int_eq(vfiomap_ctx_unmap_dma(ctx, DMA_IOVA, sizeof(dmabuf)), 0);
+		break;
+	case OUT_UNMAPPED:
+		ck_assert_int_eq(vfiomap_ctx_map_dma(ctx, dmabuf, DMA_IOVA, sizeof(dmabuf),
+						     VFIOMAP_DMA_READ), 0);
+		break;
+	case OUT_NONE:
+		break;
 	}
 }
 
@@ -604,6 +738,8 @@ static bool out_null(enum out out)
 	case OUT_COOKIE: return !out_cookie;
 	case OUT_HANDLE: return !out_handle;
 	case OUT_MAP: return !out_map;
+	case OUT_CTX: return !out_ctx;
+	case OUT_DMA: case OUT_UNMAPPED: case OUT_NONE: return true;
 	}
 	return false;
 }
@@ -614,6 +750,8 @@ static void teardown(void)
 	vfiomap_device_close(dev);
 	vfiomap_device_close(other);
 	dev = other = NULL;
+	ck_assert_int_eq(vfiomap_ctx_destroy(ctx), 0);
+	ctx = NULL;
 	cookie = 0;
 	if (vmm >= 0)
 		close(vmm);
@@ -642,6 +780,7 @@ static void run_case(const struct errcase *c, int err)
 		out_map = (void *)&poison;
 		out_handle = (void *)&poison;
 		out_region = (void *)&poison;
+		out_ctx = (void *)&poison;
 		out_cookie = 0;
 		snap(&before);
 		fake_inject_arm(k, err);
