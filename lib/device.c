@@ -356,6 +356,30 @@ static int check_adopt_bdf(struct vfiomap_device *dev)
 	return 0;
 }
 
+/*
+ * How an adopted fd was opened.  It answered VFIO_DEVICE_GET_INFO, so it is
+ * a VFIO device fd: a cdev (/dev/vfio/devices/vfioN) is a character
+ * device, a group's device fd an anonymous inode.  Which IOMMU a group has
+ * is known only with the device's address: no-IOMMU where its group is a
+ * /dev/vfio/noiommu-N, type1 otherwise; without it, AUTO (unknown).
+ */
+static enum vfiomap_mode adopted_mode(const struct vfiomap_device *dev)
+{
+	char grp[64], path[512];
+	struct stat sb;
+
+	if (fstat(dev->fd, &sb))
+		return VFIOMAP_MODE_AUTO;
+	if (S_ISCHR(sb.st_mode))
+		return VFIOMAP_MODE_CDEV;
+	if (!dev->bdf[0] || vfm__sysfs_group(dev->sysfs_root, dev->bdf, grp, sizeof(grp)))
+		return VFIOMAP_MODE_AUTO;
+	if ((size_t)snprintf(path, sizeof(path), "%s/vfio/noiommu-%s", vfm__dev_root(), grp) >=
+	    sizeof(path))
+		return VFIOMAP_MODE_AUTO;
+	return stat(path, &sb) == 0 ? VFIOMAP_MODE_NOIOMMU : VFIOMAP_MODE_GROUP;
+}
+
 #define ADOPT_FLAGS_ALL VFIOMAP_ADOPT_WC_SYSFS_FALLBACK
 #define ADOPT_OPTS_MIN (offsetof(struct vfiomap_adopt_opts, reserved_sysfs_root) + \
 			sizeof(char *))
@@ -411,6 +435,7 @@ static int adopt(int device_fd, bool own, const struct vfiomap_adopt_opts *o,
 		device_free(dev);
 		return ret;
 	}
+	dev->mode = adopted_mode(dev);
 	*out = dev;
 	return 0;
 }

@@ -331,7 +331,12 @@ int vfiomap_device_iommufd(const struct vfiomap_device *dev, uint32_t *ioas_id);
  * vfiomap_device_mode() - how the device was opened
  * @dev: the device
  *
- * Return: the mode (VFIOMAP_MODE_AUTO for an adopted fd).
+ * An adopted fd reports how it was opened (since 0.3; before, AUTO): a cdev
+ * is VFIOMAP_MODE_CDEV; a group's device fd is VFIOMAP_MODE_NOIOMMU or
+ * VFIOMAP_MODE_GROUP when the adopt options gave its address (its IOMMU
+ * group tells which), and VFIOMAP_MODE_AUTO (unknown) when they did not.
+ *
+ * Return: the mode.
  */
 enum vfiomap_mode vfiomap_device_mode(const struct vfiomap_device *dev);
 

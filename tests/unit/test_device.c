@@ -1066,6 +1066,40 @@ START_TEST(adopt_duplicates_the_fd)
 }
 END_TEST
 
+/*
+ * 0.3: an adopted fd reports how it was opened.  The fake's device fds are
+ * not character devices, so they are group device fds: type1, or no-IOMMU
+ * when the group is a /dev/vfio/noiommu-N; unknown (AUTO) without the
+ * address.  (A cdev, a character device, is checked in the VM: lib-vm's
+ * adopt_vmm_fd.)  Before: AUTO in every case.
+ */
+START_TEST(adopted_fd_reports_its_mode)
+{
+	struct vfiomap_adopt_opts o = { .size = sizeof(o), .bdf = "0000:00:04.0" };
+	struct vfiomap_device *dev;
+	char path[256];
+	int vmm = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0), fd;
+
+	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, NULL, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_mode(dev), VFIOMAP_MODE_AUTO);
+	vfiomap_device_close(dev);
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_mode(dev), VFIOMAP_MODE_GROUP);
+	vfiomap_device_close(dev);
+
+	snprintf(path, sizeof(path), "%s/vfio/noiommu-7", tree.dev);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), 0);
+	ck_assert_int_eq(vfiomap_device_mode(dev), VFIOMAP_MODE_NOIOMMU);
+	vfiomap_device_close(dev);
+	unlink(path);
+	close(vmm);
+}
+END_TEST
+
 /* The 0.1 call: without OWN_FD a duplicate too; with it the fd is handed over. */
 START_TEST(adopt_old_interface)
 {
@@ -1244,6 +1278,7 @@ int main(void)
 	tcase_add_test(tc, context_options_checked);
 	tcase_add_test(tc, adopt_duplicates_the_fd);
 	tcase_add_test(tc, adopt_old_interface);
+	tcase_add_test(tc, adopted_fd_reports_its_mode);
 	tcase_add_test(tc, adopt_options);
 	tcase_add_test(tc, sysfs_wc_that_came_out_uc_is_refused);
 	tcase_add_test(tc, sysfs_wc_unverifiable_is_refused);

@@ -481,6 +481,8 @@ START_TEST(adopt_vmm_fd)
 	ck_assert_int_eq(vfiomap_device_adopt_opts(raw.fd, &o, &dev), 0);
 	ck_assert_int_ne(vfiomap_device_fd(dev), raw.fd);
 	ck_assert_str_eq(vfiomap_device_bdf(dev), edu_bdf);
+	/* 0.3: how the VMM opened it, its address given (0.2: AUTO) */
+	ck_assert_int_eq(vfiomap_device_mode(dev), lib_mode(modes[_i]));
 	vmt_close(&raw);			/* the VMM drops everything it had */
 	ck_assert_int_eq(vfiomap_region_get(dev, 0, &r), 0);
 	ck_assert_uint_eq(r->offset, 0);
@@ -496,6 +498,9 @@ START_TEST(adopt_vmm_fd)
 	/* the reverse */
 	ck_assert_int_eq(vmt_open(edu_bdf, modes[_i], &raw), 0);
 	ck_assert_int_eq(vfiomap_device_adopt_opts(raw.fd, NULL, &dev), 0);
+	/* without an address: a cdev is still known, a group's IOMMU is not */
+	ck_assert_int_eq(vfiomap_device_mode(dev), modes[_i] == VMT_CDEV ?
+			 VFIOMAP_MODE_CDEV : VFIOMAP_MODE_AUTO);
 	ck_assert_int_eq(vfiomap_map_range(dev, 0, 0, 0x1000, 0, 0, &m), 0);
 	vfiomap_device_close(dev);		/* unmaps m, closes its copy only */
 	ck_assert_int_eq(pread(raw.fd, &id, 4, 0), 4);
