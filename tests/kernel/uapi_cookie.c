@@ -1836,28 +1836,24 @@ static void wc_cookies_timed(enum vmt_mode mode, int n, double *create,
 
 /*
  * Seconds to create 64 single-page WC cookies on alternate pages from
- * page @first_page on, and to destroy them one by one: the best of three
- * rounds.
+ * page @first_page on, and to destroy them one by one; the lower of these
+ * and *@create, *@destroy is kept.
  */
 static void wc_block_timed(int fd, uint64_t first_page, double *create,
 			   double *destroy)
 {
 	uint64_t c[64];
+	double t = now_s(), t1;
 
-	*create = *destroy = 1e9;
-	for (int round = 0; round < 3; round++) {
-		double t = now_s(), t1;
-
-		for (int i = 0; i < 64; i++)
-			ck_assert_int_eq(cookie_create(fd, 2, (first_page + 2 * i) * PG,
-						       PG, VFIO_MMAP_ATTR_WC, &c[i]), 0);
-		t1 = now_s();
-		*create = t1 - t < *create ? t1 - t : *create;
-		for (int i = 0; i < 64; i++)
-			ck_assert_int_eq(cookie_destroy(fd, c[i]), 0);
-		t = now_s() - t1;
-		*destroy = t < *destroy ? t : *destroy;
-	}
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(cookie_create(fd, 2, (first_page + 2 * i) * PG,
+					       PG, VFIO_MMAP_ATTR_WC, &c[i]), 0);
+	t1 = now_s();
+	*create = t1 - t < *create ? t1 - t : *create;
+	for (int i = 0; i < 64; i++)
+		ck_assert_int_eq(cookie_destroy(fd, c[i]), 0);
+	t = now_s() - t1;
+	*destroy = t < *destroy ? t : *destroy;
 }
 
 /*
@@ -1865,38 +1861,48 @@ static void wc_block_timed(int fd, uint64_t first_page, double *create,
  * 960 others live as with none, and releasing the file that holds them
  * takes time linear in their number.  v2 rebuilt every run of the BAR on
  * each create and destroy (12.8 s for 1024, about 120x the time of 64);
- * v3 as first posted still recomputed the runs on each create (1024 took
- * 19-47x the time of 64).  The per-cookie costs are compared in one VM,
- * best of three blocks of 64 each: at most 2x.  The totals for 64 and
- * 1024 are printed, and bounded loosely (40x over a floor of 20 ms).
+ * v3 as first posted still recomputed the runs on each create (the block
+ * of 64 took 24x as long with 960 live).  The per-cookie costs are
+ * compared in one VM, in five rounds that each time a block of 64 with
+ * none live and then with 960 live (so that a burst of load on the host
+ * hits both alike), best of five: at most 3x.  The totals for 64 and 1024
+ * are printed, and bounded loosely (40x over a floor of 20 ms).
  */
 START_TEST(wc_create_and_close_scale_linearly)
 {
-	double c64, x64, c1k, x1k, bc0, bd0, bc960, bd960;
-	uint64_t c;
+	double c64, x64, c1k, x1k;
+	double bc0 = 1e9, bd0 = 1e9, bc960 = 1e9, bd960 = 1e9;
+	uint64_t live[960];
 	struct dev d;
 
 	wc_cookies_timed(modes[0], 64, &c64, &x64);
 	wc_cookies_timed(modes[0], 1024, &c1k, &x1k);
 	printf("# 64 WC cookies: create %.3f s, close %.3f s; 1024: create %.3f s, close %.3f s (ratios %.1f, %.1f)\n",
 	       c64, x64, c1k, x1k, c1k / c64, x1k / (x64 > 0 ? x64 : 1e-9));
+	fflush(stdout);
 	ck_assert_msg(c1k <= 40 * (c64 > 0.02 ? c64 : 0.02),
 		      "create: 1024 cookies %.3f s vs 64 %.3f s", c1k, c64);
 	ck_assert_msg(x1k <= 40 * (x64 > 0.02 ? x64 : 0.02),
 		      "close: 1024 cookies %.3f s vs 64 %.3f s", x1k, x64);
 
 	ivshmem(modes[0], &d);
-	wc_block_timed(d.fd, 4096 + 2 * 960, &bc0, &bd0);
-	for (int i = 0; i < 960; i++)
-		ck_assert_int_eq(cookie_create(d.fd, 2, (4096 + 2 * i) * PG, PG,
-					       VFIO_MMAP_ATTR_WC, &c), 0);
-	wc_block_timed(d.fd, 4096 + 2 * 960, &bc960, &bd960);
+	for (int round = 0; round < 5; round++) {
+		wc_block_timed(d.fd, 4096 + 2 * 960, &bc0, &bd0);
+		for (int i = 0; i < 960; i++)
+			ck_assert_int_eq(cookie_create(d.fd, 2, (4096 + 2 * i) * PG,
+						       PG, VFIO_MMAP_ATTR_WC,
+						       &live[i]), 0);
+		wc_block_timed(d.fd, 4096 + 2 * 960, &bc960, &bd960);
+		for (int i = 0; i < 960; i++)
+			ck_assert_int_eq(cookie_destroy(d.fd, live[i]), 0);
+	}
 	close_dev(&d);
 	printf("# 64 WC cookies with 0 / 960 live: create %.2f / %.2f ms, destroy %.2f / %.2f ms (ratios %.2f, %.2f)\n",
 	       bc0 * 1e3, bc960 * 1e3, bd0 * 1e3, bd960 * 1e3, bc960 / bc0, bd960 / bd0);
-	ck_assert_msg(bc960 <= 2 * bc0, "create with 960 live: %.2f ms vs %.2f ms with none",
+	fflush(stdout);
+	ck_assert_msg(bc960 <= 3 * bc0, "create with 960 live: %.2f ms vs %.2f ms with none",
 		      bc960 * 1e3, bc0 * 1e3);
-	ck_assert_msg(bd960 <= 2 * bd0, "destroy with 960 live: %.2f ms vs %.2f ms with none",
+	ck_assert_msg(bd960 <= 3 * bd0, "destroy with 960 live: %.2f ms vs %.2f ms with none",
 		      bd960 * 1e3, bd0 * 1e3);
 }
 END_TEST
