@@ -130,57 +130,53 @@ static int parse_mmap_attrs(const uint8_t *p, size_t avail, uint16_t version,
 	return 0;
 }
 
+int vfm__cap_step(const uint8_t *b, size_t len, const char *what,
+		  struct vfm_cap_walk *w, struct vfio_info_cap_header *h, size_t *end)
+{
+	uint32_t off = w->off;
+
+	if (++w->n > MAX_CAPS)
+		return vfm__err(-EPROTO, "%s: more than %d entries", what, MAX_CAPS);
+	if (off < w->prev_end)
+		return vfm__err(-EPROTO, "%s: offset %u goes backwards or overlaps (cycle?)",
+				what, off);
+	if (off % 4)
+		return vfm__err(-EPROTO, "%s: misaligned offset %u", what, off);
+	if ((size_t)off > len || len - off < sizeof(*h))
+		return vfm__err(-EPROTO, "%s: header at %u beyond the %zu-byte buffer",
+				what, off, len);
+	memcpy(h, b + off, sizeof(*h));
+	if (h->next && h->next <= off)
+		return vfm__err(-EPROTO, "%s: next %u does not move forward from %u (cycle)",
+				what, h->next, off);
+	if (h->next && (size_t)h->next > len)
+		return vfm__err(-EPROTO, "%s: next %u beyond the %zu-byte buffer", what,
+				h->next, len);
+	*end = h->next ? h->next : len;
+	w->prev_end = off + sizeof(*h);
+	w->off = h->next;
+	return 0;
+}
+
 int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
 		       uint32_t first, struct vfm_caps *out)
 {
+	struct vfm_cap_walk w = { .off = first, .prev_end = min_off };
 	const uint8_t *b = buf;
-	uint32_t off = first;
-	size_t prev_end = min_off;
-	int n = 0, ret = 0;
+	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!buf && len)
 		return vfm__err(-EINVAL, "capability chain: no buffer");
 
-	while (off) {
+	while (w.off) {
 		struct vfio_info_cap_header h;
+		uint32_t off = w.off;
 		size_t end;
 
-		if (++n > MAX_CAPS) {
-			ret = vfm__err(-EPROTO, "capability chain: more than %d entries",
-					  MAX_CAPS);
+		ret = vfm__cap_step(b, len, "capability chain", &w, &h, &end);
+		if (ret)
 			break;
-		}
-		if (off < prev_end) {
-			ret = vfm__err(-EPROTO,
-					  "capability chain: offset %u goes backwards or overlaps (cycle?)",
-					  off);
-			break;
-		}
-		if (off % 4) {
-			ret = vfm__err(-EPROTO, "capability chain: misaligned offset %u", off);
-			break;
-		}
-		if ((size_t)off > len || len - off < sizeof(h)) {
-			ret = vfm__err(-EPROTO,
-					  "capability chain: header at %u beyond the %zu-byte buffer",
-					  off, len);
-			break;
-		}
-		memcpy(&h, b + off, sizeof(h));
-		if (h.next && h.next <= off) {
-			ret = vfm__err(-EPROTO,
-					  "capability chain: next %u does not move forward from %u (cycle)",
-					  h.next, off);
-			break;
-		}
-		if (h.next && (size_t)h.next > len) {
-			ret = vfm__err(-EPROTO,
-					  "capability chain: next %u beyond the %zu-byte buffer",
-					  h.next, len);
-			break;
-		}
-		end = h.next ? h.next : len;
 
 		switch (h.id) {
 		case VFIO_REGION_INFO_CAP_SPARSE_MMAP:
@@ -210,8 +206,6 @@ int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
 		}
 		if (ret)
 			break;
-		prev_end = off + sizeof(h);
-		off = h.next;
 	}
 	if (ret)
 		vfm__caps_free(out);

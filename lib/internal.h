@@ -113,6 +113,24 @@ struct vfm_caps {
 };
 int vfm__parse_caps(const void *buf, size_t len, size_t min_off,
 		       uint32_t first, struct vfm_caps *out);
+/*
+ * A walk of a VFIO capability chain (region info, VFIO_IOMMU_GET_INFO):
+ * @off the next header (0: the end), @prev_end where the last header
+ * ended (first: the end of the reply's fixed part), @n headers seen.
+ */
+struct vfm_cap_walk {
+	uint32_t off;
+	size_t prev_end;
+	int n;
+};
+/*
+ * The header at @w->off of the chain in @b (@len bytes), checked: after
+ * the last one, aligned, inside, its next moving forward and inside, at
+ * most 64 headers.  Gives it in @h and where its room ends in @end, and
+ * moves @w on.  @what starts the messages.  Returns 0 or -EPROTO.
+ */
+int vfm__cap_step(const uint8_t *b, size_t len, const char *what,
+		  struct vfm_cap_walk *w, struct vfio_info_cap_header *h, size_t *end);
 void vfm__caps_free(struct vfm_caps *caps);
 
 /* align.c: pure helpers */

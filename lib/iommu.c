@@ -874,38 +874,27 @@ VFIOMAP_EXPORT int vfiomap_ctx_unmap_dma(struct vfiomap_ctx *ctx, uint64_t iova,
 
 /*
  * The IOVA ranges of a type1 container's VFIO_IOMMU_GET_INFO reply @buf
- * of @len bytes: each capability header inside the buffer past the fixed
- * part, each next offset strictly forward (no cycles), the ranges inside
- * the capability's room.
+ * of @len bytes: the capability chain checked as a region's is
+ * (vfm__cap_step()), the ranges inside the capability's room.
  */
 static int type1_ranges(const uint8_t *buf, size_t len, uint32_t first,
 			struct vfiomap_iova_range *ranges, size_t max, size_t *nr)
 {
-	size_t off = first, min = sizeof(struct vfio_iommu_type1_info);
+	struct vfm_cap_walk w = { .off = first,
+				  .prev_end = sizeof(struct vfio_iommu_type1_info) };
 
-	while (off) {
+	while (w.off) {
 		struct vfio_info_cap_header h;
 		struct vfio_iommu_type1_info_cap_iova_range r;
-		size_t end;
+		size_t off = w.off, end;
+		int ret;
 
-		if (off < min || off > len || len - off < sizeof(h))
-			return vfm__err(-EPROTO,
-					"VFIO_IOMMU_GET_INFO: capability at %zu outside the reply (%zu bytes)",
-					off, len);
-		memcpy(&h, buf + off, sizeof(h));
-		if (h.next && h.next <= off)
-			return vfm__err(-EPROTO,
-					"VFIO_IOMMU_GET_INFO: capability at %zu points back to %u",
-					off, h.next);
-		end = h.next ? h.next : len;
-		if (end > len)
-			return vfm__err(-EPROTO,
-					"VFIO_IOMMU_GET_INFO: capability at %zu ends past the reply", off);
-		if (h.id != VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-			off = h.next;
-			min = off;
+		ret = vfm__cap_step(buf, len, "VFIO_IOMMU_GET_INFO capability chain", &w, &h,
+				    &end);
+		if (ret)
+			return ret;
+		if (h.id != VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
 			continue;
-		}
 		if (end - off < sizeof(r))
 			return vfm__err(-EPROTO, "VFIO_IOMMU_GET_INFO: IOVA-range capability truncated");
 		memcpy(&r, buf + off, sizeof(r));

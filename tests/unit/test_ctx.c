@@ -372,15 +372,15 @@ START_TEST(type1_capability_chain_is_checked)
 	expect_ranges_err(ctx, -EOPNOTSUPP, "no IOVA ranges");
 	/* a capability past the reply */
 	put_info(VFIO_IOMMU_INFO_CAPS, 200, base + 8);
-	expect_ranges_err(ctx, -EPROTO, "outside the reply");
+	expect_ranges_err(ctx, -EPROTO, "header at 200 beyond the");
 	/* inside the fixed part */
 	put_info(VFIO_IOMMU_INFO_CAPS, 4, base + cap);
-	expect_ranges_err(ctx, -EPROTO, "outside the reply");
+	expect_ranges_err(ctx, -EPROTO, "offset 4 goes backwards or overlaps");
 	/* a cycle: another capability that points back to the first */
 	put_info(VFIO_IOMMU_INFO_CAPS, (uint32_t)base, base + 16);
 	put_cap(base, 99, (uint32_t)base + 8, 0);
 	put_cap(base + 8, 99, (uint32_t)base, 0);
-	expect_ranges_err(ctx, -EPROTO, "points back");
+	expect_ranges_err(ctx, -EPROTO, "does not move forward");
 	/* more ranges claimed than the reply holds */
 	put_info(VFIO_IOMMU_INFO_CAPS, (uint32_t)base, base + cap + sizeof(v));
 	put_cap(base, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 0, 2);
