@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 			return rw_only();
 	}
 	if (find_ivshmem(bdf) || vfiomap_device_open(bdf, NULL, &dev)) {
-		fprintf(stderr, "no ivshmem device: %s\n", vfiomap_strerror());
+		fprintf(stderr, "no ivshmem device: %s\n", vfiomap_last_error());
 		return 1;
 	}
 	fd = vfiomap_device_fd(dev);
@@ -252,12 +252,13 @@ int main(int argc, char **argv)
 
 	/* 2. huge pfnmap: faults to touch 1 GiB */
 	{
+		const struct vfiomap_map_opts wc = { .size = sizeof(wc), .attrs = VFIOMAP_ATTR_WC };
 		struct vfiomap_mapping *m;
 		double s_lib, s_plain, s_mis, s_wc, s_sub = 0;
 		long f_lib, f_plain, f_mis, f_wc, f_sub = -1;
 		void *p;
 
-		vfiomap_map_region(dev, 2, 0, &m);
+		vfiomap_map(dev, 2, 0, 0, NULL, &m);
 		f_lib = touch(vfiomap_mapping_addr(m), GIB, &s_lib);
 		vfiomap_unmap(m);
 		p = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)r->offset);
@@ -266,11 +267,11 @@ int main(int argc, char **argv)
 		p = map_misaligned(fd, r->offset, GIB);
 		f_mis = touch(p, GIB, &s_mis);
 		munmap(p, GIB);
-		vfiomap_map_range(dev, 2, 0, GIB, VFIOMAP_ATTR_WC, 0, &m);
+		vfiomap_map(dev, 2, 0, GIB, &wc, &m);
 		f_wc = touch(vfiomap_mapping_addr(m), GIB, &s_wc);
 		vfiomap_unmap(m);
 		if (r->size >= 2 * GIB) {
-			vfiomap_map_range(dev, 2, GIB, GIB, VFIOMAP_ATTR_WC, 0, &m);
+			vfiomap_map(dev, 2, GIB, GIB, &wc, &m);
 			f_sub = touch(vfiomap_mapping_addr(m), GIB, &s_sub);
 			vfiomap_unmap(m);
 		}
@@ -460,7 +461,7 @@ int main(int argc, char **argv)
 			double t0;
 
 			if (vfiomap_device_open(bdf, NULL, &d2)) {
-				fprintf(stderr, "second open: %s\n", vfiomap_strerror());
+				fprintf(stderr, "second open: %s\n", vfiomap_last_error());
 				return 1;
 			}
 			t0 = now();
@@ -501,7 +502,7 @@ static int rw_only(void)
 
 	if (find_ivshmem(bdf) || vfiomap_device_open(bdf, NULL, &dev) ||
 	    vfiomap_region_get(dev, 2, &r)) {
-		fprintf(stderr, "no ivshmem device: %s\n", vfiomap_strerror());
+		fprintf(stderr, "no ivshmem device: %s\n", vfiomap_last_error());
 		return 1;
 	}
 	rw_bench(vfiomap_device_fd(dev), r->offset + 0x1000, 20000, t);

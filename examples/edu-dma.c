@@ -122,6 +122,8 @@ int main(int argc, char **argv)
 	struct vfiomap_ctx *ctx = NULL;
 	struct vfiomap_device *edu = NULL, *iv = NULL;
 	struct vfiomap_mapping *regs_m = NULL, *bell = NULL;
+	/* the doorbell: write-combined through a cookie made for the mapping */
+	const struct vfiomap_map_opts wc_opts = { .size = sizeof(wc_opts), .attrs = VFIOMAP_ATTR_WC };
 	char edu_bdf[32], iv_bdf[32];
 	volatile uint8_t *regs;
 	uint8_t *buf = MAP_FAILED;
@@ -192,7 +194,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "enabling bus mastering: %s\n", vfiomap_last_error());
 		goto unmap;
 	}
-	if (vfiomap_map_range(edu, VFIOMAP_REGION_BAR0, 0, 0x1000, 0, 0, &regs_m)) {
+	if (vfiomap_map(edu, VFIOMAP_REGION_BAR0, 0, 0x1000, NULL, &regs_m)) {
 		fprintf(stderr, "map edu BAR 0: %s\n", vfiomap_last_error());
 		goto unmap;
 	}
@@ -219,8 +221,7 @@ int main(int argc, char **argv)
 	       DMA_LEN, (unsigned long long)IOVA);
 
 	/* 4. A write-combined doorbell on ivshmem BAR 2: store, fence. */
-	ret = vfiomap_map_range(iv, VFIOMAP_REGION_BAR2, DOORBELL_PAGE, 0x1000,
-				VFIOMAP_ATTR_WC, 0, &bell);
+	ret = vfiomap_map(iv, VFIOMAP_REGION_BAR2, DOORBELL_PAGE, 0x1000, &wc_opts, &bell);
 	if (ret == -EOPNOTSUPP) {
 		printf("doorbell: skipped: %s\n", vfiomap_last_error());
 	} else if (ret) {

@@ -54,6 +54,7 @@ int main(int argc, char **argv)
 {
 	struct vfiomap_device *dev = NULL;
 	struct vfiomap_mapping *wc = NULL, *uc = NULL;
+	const struct vfiomap_map_opts wc_opts = { .size = sizeof(wc_opts), .attrs = VFIOMAP_ATTR_WC };
 	const struct vfiomap_region *bar;
 	char bdf[32], name[256];
 	uint32_t index = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 0) : 2;
@@ -93,19 +94,19 @@ int main(int argc, char **argv)
 	       index, bar->has_mmap_attrs ? bar->mmap_attrs : 0);
 
 	/*
-	 * 3. The WC range: vfiomap_map_range() with VFIOMAP_ATTR_WC creates a
+	 * 3. The WC range: vfiomap_map() with VFIOMAP_ATTR_WC creates a
 	 * cookie for [WC_OFFSET, WC_OFFSET + WC_SIZE) and maps it at an address
 	 * aligned for huge pages.  On a kernel without the cookie uAPI this
 	 * fails with -EOPNOTSUPP (or, if you opened with
 	 * VFIOMAP_OPEN_WC_SYSFS_FALLBACK, maps sysfs resourceN_wc instead).
 	 */
-	ret = vfiomap_map_range(dev, index, WC_OFFSET, WC_SIZE, VFIOMAP_ATTR_WC, 0, &wc);
+	ret = vfiomap_map(dev, index, WC_OFFSET, WC_SIZE, &wc_opts, &wc);
 	if (ret) {
 		fprintf(stderr, "WC map: %s\n", vfiomap_last_error());
 		goto out;
 	}
 	/* 4. The uncached range: the region's own offset, as always. */
-	ret = vfiomap_map_range(dev, index, UC_OFFSET, UC_SIZE, 0, 0, &uc);
+	ret = vfiomap_map(dev, index, UC_OFFSET, UC_SIZE, NULL, &uc);
 	if (ret) {
 		fprintf(stderr, "UC map: %s\n", vfiomap_last_error());
 		goto out;

@@ -29,6 +29,7 @@ static int feature(struct vfiomap_device *dev, uint32_t flags,
 
 VFIOMAP_EXPORT int vfiomap_cookie_supported(struct vfiomap_device *dev)
 {
+	VFM_LOG_SCOPE(dev);
 	int ret;
 
 	if (!vfm__device_valid(dev))
@@ -207,6 +208,7 @@ VFIOMAP_EXPORT int vfiomap_cookie_create(struct vfiomap_device *dev,
 					 uint64_t size, uint32_t attrs,
 					 uint64_t *cookie)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfiomap_cookie *c;
 	int ret;
 
@@ -222,6 +224,7 @@ VFIOMAP_EXPORT int vfiomap_cookie_get(struct vfiomap_device *dev, uint32_t regio
 				      uint64_t offset, uint64_t size, uint32_t attrs,
 				      struct vfiomap_cookie **out)
 {
+	VFM_LOG_SCOPE(dev);
 	if (out)
 		*out = NULL;
 	return vfm__cookie_new(dev, region, offset, size, attrs, VFM_COOKIE_HANDLE, out, NULL);
@@ -278,6 +281,7 @@ int vfm__cookie_drop(struct vfiomap_cookie *c)
 
 VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t cookie)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfiomap_cookie **pp, *n = NULL;
 	int ret;
 
@@ -304,6 +308,7 @@ VFIOMAP_EXPORT int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t c
 
 VFIOMAP_EXPORT int vfiomap_cookie_put(struct vfiomap_cookie *c)
 {
+	VFM_LOG_SCOPE(c ? c->dev : NULL);
 	if (!c)
 		return 0;
 	if (c->kind != VFM_COOKIE_HANDLE)
@@ -343,6 +348,7 @@ VFM_SYMVER(vfm__cookie_info, "vfiomap_cookie_info@@LIBVFIOMAP_0.3");
 VFIOMAP_EXPORT int vfm__cookie_info(const struct vfiomap_cookie *c,
 				    struct vfiomap_cookie_info *info)
 {
+	VFM_LOG_SCOPE(c ? c->dev : NULL);
 	struct vfiomap_cookie_info o = { .struct_size = sizeof(o) };
 	int ret;
 
@@ -364,6 +370,7 @@ VFM_SYMVER(vfm__cookie_query, "vfiomap_cookie_query@@LIBVFIOMAP_0.3");
 VFIOMAP_EXPORT int vfm__cookie_query(struct vfiomap_device *dev, uint64_t cookie,
 				     struct vfiomap_cookie_info *info)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfio_device_feature_mmap_cookie mc = {
 		.flags = VFIO_MMAP_COOKIE_FLAG_QUERY, .cookie = cookie,
 	};

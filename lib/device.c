@@ -31,6 +31,7 @@ static struct vfiomap_device *device_alloc(void)
 
 static void device_free(struct vfiomap_device *dev)
 {
+	vfm__log_forget(dev);	/* its sink is called no more */
 	if (dev->fd >= 0 && dev->own_fd)
 		close(dev->fd);
 	dev->fd = -1;
@@ -380,7 +381,7 @@ static enum vfiomap_mode adopted_mode(const struct vfiomap_device *dev)
 	return stat(path, &sb) == 0 ? VFIOMAP_MODE_NOIOMMU : VFIOMAP_MODE_GROUP;
 }
 
-#define ADOPT_FLAGS_ALL VFIOMAP_ADOPT_WC_SYSFS_FALLBACK
+#define ADOPT_FLAGS_ALL (VFIOMAP_ADOPT_WC_SYSFS_FALLBACK | VFIOMAP_ADOPT_OWN_FD)
 #define ADOPT_OPTS_MIN (offsetof(struct vfiomap_adopt_opts, reserved_sysfs_root) + \
 			sizeof(char *))
 
@@ -464,7 +465,7 @@ VFIOMAP_EXPORT int vfiomap_device_adopt_opts(int device_fd,
 	if ((o.flags & VFIOMAP_ADOPT_WC_SYSFS_FALLBACK) && !o.bdf)
 		return vfm__err(-EINVAL,
 				"VFIOMAP_ADOPT_WC_SYSFS_FALLBACK needs the device's address (bdf)");
-	return adopt(device_fd, false, &o, out);
+	return adopt(device_fd, o.flags & VFIOMAP_ADOPT_OWN_FD, &o, out);
 }
 
 /* 0.3: duplicates the fd (0.2's behaviour; the 0.1 entry is lib/compat.c's) */
@@ -486,6 +487,7 @@ VFIOMAP_EXPORT int vfm__device_adopt(int device_fd, uint32_t flags,
 
 VFIOMAP_EXPORT void vfiomap_device_close(struct vfiomap_device *dev)
 {
+	VFM_LOG_SCOPE(dev);
 	if (!dev)
 		return;
 	while (dev->mappings)
@@ -546,6 +548,7 @@ VFM_SYMVER(vfm__device_get_info, "vfiomap_device_get_info@@LIBVFIOMAP_0.3");
 VFIOMAP_EXPORT int vfm__device_get_info(struct vfiomap_device *dev,
 					struct vfiomap_device_info *info)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfiomap_device_info o = { .size = sizeof(o) };
 	int ret;
 
@@ -582,6 +585,7 @@ VFM_SYMVER(vfm__device_pci_ids, "vfiomap_device_pci_ids@@LIBVFIOMAP_0.3");
 VFIOMAP_EXPORT int vfm__device_pci_ids(struct vfiomap_device *dev,
 				       struct vfiomap_pci_ids *ids)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfiomap_pci_ids o = { .size = sizeof(o) };
 	uint8_t c[0x30];
 	ssize_t n;
@@ -619,6 +623,7 @@ VFM_SYMVER(vfm__device_name, "vfiomap_device_name@@LIBVFIOMAP_0.3");
 VFIOMAP_EXPORT int vfm__device_name(const struct vfiomap_device *dev, char *buf,
 				    size_t len)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfiomap_pci_ids ids = { .size = sizeof(ids) };
 	int ret;
 

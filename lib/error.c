@@ -4,10 +4,18 @@
  *
  * The callback never runs with a device lock held: while a thread holds
  * one (vfm__dev_lock() calls vfm__log_hold()), its messages are
- * queued, and delivered when it lets go of the last one.  Inside an attempt whose failure the caller
- * handles (AUTO's cdev try, the cookie before the sysfs WC fallback),
- * failures are logged at DEBUG; vfm__err_report() logs the message at
- * ERROR if the attempt's failure becomes the call's.
+ * queued, and delivered when it lets go of the last one.  Inside an
+ * attempt whose failure the caller handles (AUTO's cdev try, the cookie
+ * before the sysfs WC fallback), failures are logged at DEBUG;
+ * vfm__err_report() logs the message at ERROR if the attempt's failure
+ * becomes the call's.
+ *
+ * Sinks: a device's own (vfiomap_device_set_logger()) takes the messages
+ * of the calls on that device (VFM_LOG_SCOPE() at their start tells this
+ * file which device that is), the process-wide one (vfiomap_set_logger()
+ * or vfiomap_set_log_fn()) everything else.  Every sink's fields are
+ * under log_lock; log_busy counts the deliveries to any of them, and
+ * replacing a sink waits until the other threads' deliveries are done.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +31,7 @@
 
 struct pending {
 	enum vfiomap_log_level level;
+	const struct vfiomap_device *dev;	/* whose call logged it, or NULL */
 	char msg[MSG_LEN];
 };
 
@@ -30,6 +39,8 @@ static _Thread_local char last_error[MSG_LEN];
 static _Thread_local unsigned int locks_held, attempts;
 static _Thread_local struct pending pending[MAX_PENDING];
 static _Thread_local unsigned int nr_pending;
+/* the device whose public call this thread runs (VFM_LOG_SCOPE()) */
+static _Thread_local const struct vfiomap_device *scope_dev;
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t log_idle = PTHREAD_COND_INITIALIZER;
@@ -46,6 +57,7 @@ static void *log_ctx;
 static unsigned int log_busy;
 static _Thread_local unsigned int log_busy_here;
 static atomic_bool have_log_fn;		/* fast check without the lock */
+static atomic_uint nr_dev_sinks;	/* devices with a sink of their own */
 
 static bool env_debug(void)
 {
@@ -56,7 +68,9 @@ static bool env_debug(void)
 
 static bool logging(void)
 {
-	return atomic_load_explicit(&have_log_fn, memory_order_relaxed) || env_debug();
+	return atomic_load_explicit(&have_log_fn, memory_order_relaxed) ||
+	       (scope_dev && atomic_load_explicit(&nr_dev_sinks, memory_order_relaxed)) ||
+	       env_debug();
 }
 
 static const char *level_prefix(enum vfiomap_log_level level)
@@ -92,22 +106,32 @@ static enum vfiomap_severity severity_of(enum vfiomap_log_level level)
 	}
 }
 
-static void deliver(enum vfiomap_log_level level, const char *msg)
+static void deliver(enum vfiomap_log_level level, const char *msg,
+		    const struct vfiomap_device *dev)
 {
 	char copy[MSG_LEN];	/* the callback may fail a call: last_error changes */
+	enum vfiomap_severity threshold;
 	vfiomap_log_fn fn;
 	vfiomap_logger_fn lfn;
 	bool filtered = false;
 	void *ctx;
 
 	pthread_mutex_lock(&log_lock);
-	fn = log_fn;
-	lfn = logger_fn;
-	if (lfn && severity_of(level) > logger_threshold) {
+	if (dev && dev->sink.fn) {	/* the device's own sink */
+		fn = NULL;
+		lfn = dev->sink.fn;
+		threshold = dev->sink.threshold;
+		ctx = dev->sink.ctx;
+	} else {
+		fn = log_fn;
+		lfn = logger_fn;
+		threshold = logger_threshold;
+		ctx = log_ctx;
+	}
+	if (lfn && severity_of(level) > threshold) {
 		lfn = NULL;	/* below the threshold: not even to stderr */
 		filtered = true;
 	}
-	ctx = log_ctx;
 	if (fn || lfn) {
 		log_busy++;
 		log_busy_here++;
@@ -137,7 +161,7 @@ static void emit(enum vfiomap_log_level level, const char *msg)
 	if (!logging())
 		return;
 	if (!locks_held) {
-		deliver(level, msg);
+		deliver(level, msg, scope_dev);
 		return;
 	}
 	if (nr_pending == MAX_PENDING) {	/* keep the newest */
@@ -145,6 +169,7 @@ static void emit(enum vfiomap_log_level level, const char *msg)
 		nr_pending--;
 	}
 	pending[nr_pending].level = level;
+	pending[nr_pending].dev = scope_dev;
 	snprintf(pending[nr_pending].msg, MSG_LEN, "%s", msg);
 	nr_pending++;
 }
@@ -165,7 +190,7 @@ void vfm__log_release(void)
 	memcpy(out, pending, n * sizeof(out[0]));
 	nr_pending = 0;
 	for (unsigned int i = 0; i < n; i++)
-		deliver(out[i].level, out[i].msg);
+		deliver(out[i].level, out[i].msg, out[i].dev);
 }
 
 void vfm__attempt_begin(void)
@@ -290,6 +315,17 @@ VFIOMAP_EXPORT const char *vfiomap_strerror(void)
 	return last_error;
 }
 
+/*
+ * With log_lock held: wait until no other thread delivers a message.  Not
+ * from within a callback: two callbacks replacing sinks at once would
+ * wait for each other.
+ */
+static void wait_deliveries_locked(void)
+{
+	while (!log_busy_here && log_busy)
+		pthread_cond_wait(&log_idle, &log_lock);
+}
+
 /* Install a sink (one of the two kinds, or none) and wait out the old one */
 static void set_sink(vfiomap_log_fn fn, vfiomap_logger_fn lfn,
 		     enum vfiomap_severity threshold, void *ctx)
@@ -300,13 +336,8 @@ static void set_sink(vfiomap_log_fn fn, vfiomap_logger_fn lfn,
 	logger_threshold = threshold;
 	log_ctx = ctx;
 	atomic_store(&have_log_fn, fn || lfn);
-	/*
-	 * The old callback may still run elsewhere: wait until it returned.
-	 * Not from within a callback: two callbacks replacing the callback
-	 * at once would wait for each other.
-	 */
-	while (!log_busy_here && log_busy)
-		pthread_cond_wait(&log_idle, &log_lock);
+	/* the old callback may still run elsewhere: wait until it returned */
+	wait_deliveries_locked();
 	pthread_mutex_unlock(&log_lock);
 }
 
@@ -323,4 +354,58 @@ VFIOMAP_EXPORT int vfiomap_set_logger(vfiomap_logger_fn fn, void *ctx,
 				(int)threshold);
 	set_sink(NULL, fn, threshold, ctx);
 	return 0;
+}
+
+struct vfm_log_scope vfm__log_scope_begin(const struct vfiomap_device *dev)
+{
+	struct vfm_log_scope s = { .prev = scope_dev };
+
+	scope_dev = dev;
+	return s;
+}
+
+void vfm__log_scope_end(struct vfm_log_scope *s)
+{
+	scope_dev = s->prev;
+}
+
+static void set_dev_sink(struct vfiomap_device *dev, vfiomap_logger_fn fn,
+			 void *ctx, enum vfiomap_severity threshold)
+{
+	pthread_mutex_lock(&log_lock);
+	if (!dev->sink.fn != !fn) {
+		if (fn)
+			atomic_fetch_add(&nr_dev_sinks, 1);
+		else
+			atomic_fetch_sub(&nr_dev_sinks, 1);
+	}
+	dev->sink.fn = fn;
+	dev->sink.ctx = ctx;
+	dev->sink.threshold = threshold;
+	wait_deliveries_locked();
+	pthread_mutex_unlock(&log_lock);
+}
+
+VFIOMAP_EXPORT int vfiomap_device_set_logger(struct vfiomap_device *dev,
+					     vfiomap_logger_fn fn, void *ctx,
+					     enum vfiomap_severity threshold)
+{
+	if (!vfm__device_valid(dev))
+		return vfm__err(-EINVAL, "vfiomap_device_set_logger: no device");
+	if ((unsigned int)threshold > VFIOMAP_SEV_DEBUG)
+		return vfm__err(-EINVAL, "vfiomap_device_set_logger: unknown threshold %d",
+				(int)threshold);
+	set_dev_sink(dev, fn, ctx, threshold);
+	return 0;
+}
+
+void vfm__log_forget(struct vfiomap_device *dev)
+{
+	if (dev->sink.fn)
+		set_dev_sink(dev, NULL, NULL, VFIOMAP_SEV_ERROR);
+	if (scope_dev == dev)
+		scope_dev = NULL;	/* what close logs after this is not @dev's */
+	for (unsigned int i = 0; i < nr_pending; i++)
+		if (pending[i].dev == dev)
+			pending[i].dev = NULL;
 }

@@ -72,6 +72,23 @@ void vfm__log_lock_for_fork(void);
 void vfm__log_unlock_after_fork(bool child);
 void vfm__log_hold(void);
 void vfm__log_release(void);
+/*
+ * The device whose public call runs in this thread, for its log sink
+ * (vfiomap_device_set_logger()): VFM_LOG_SCOPE(dev) at the start of a
+ * public function that works on @dev (or on its mapping or cookie); it
+ * ends with the block.  NULL is allowed (the process-wide sink).
+ */
+struct vfm_log_scope {
+	const struct vfiomap_device *prev;
+};
+struct vfm_log_scope vfm__log_scope_begin(const struct vfiomap_device *dev);
+void vfm__log_scope_end(struct vfm_log_scope *s);
+#define VFM_LOG_SCOPE(dev)						\
+	struct vfm_log_scope vfm_log_scope_				\
+		__attribute__((cleanup(vfm__log_scope_end))) =		\
+		vfm__log_scope_begin(dev)
+/* device_free(): drop @dev's sink (waits out deliveries), forget @dev */
+void vfm__log_forget(struct vfiomap_device *dev);
 
 /* ioctl.c: every ioctl of the library goes through here */
 int vfm__ioctl(struct vfiomap_device *dev, int fd, unsigned long req,
@@ -244,6 +261,12 @@ struct vfiomap_device {
 	/* file offset of the config space (BAR kinds), under lock */
 	bool config_offset_valid;
 	uint64_t config_offset;
+	/* vfiomap_device_set_logger(): under error.c's log_lock */
+	struct {
+		vfiomap_logger_fn fn;	/* NULL: the process-wide sink */
+		void *ctx;
+		enum vfiomap_severity threshold;
+	} sink;
 };
 
 /*

@@ -544,6 +544,7 @@ void vfm__ctx_release(struct vfiomap_device *dev)
 
 VFIOMAP_EXPORT int vfiomap_device_container_fd(const struct vfiomap_device *dev)
 {
+	VFM_LOG_SCOPE(dev);
 	if (!dev)
 		return vfm__err(-EINVAL, "vfiomap_device_container_fd: device is NULL");
 	if (!dev->ctx || dev->ctx->iommufd)
@@ -556,6 +557,7 @@ VFIOMAP_EXPORT int vfiomap_device_container_fd(const struct vfiomap_device *dev)
 
 VFIOMAP_EXPORT int vfiomap_device_iommufd(const struct vfiomap_device *dev, uint32_t *ioas_id)
 {
+	VFM_LOG_SCOPE(dev);
 	if (!dev)
 		return vfm__err(-EINVAL, "vfiomap_device_iommufd: device is NULL");
 	if (!dev->ctx || !dev->ctx->iommufd)

@@ -696,6 +696,7 @@ VFIOMAP_EXPORT int vfiomap_map(struct vfiomap_device *dev, uint32_t index,
 			       const struct vfiomap_map_opts *opts,
 			       struct vfiomap_mapping **out)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfiomap_map_opts o = { .size = sizeof(o) };
 	int ret;
 
@@ -715,6 +716,7 @@ VFIOMAP_EXPORT int vfiomap_map(struct vfiomap_device *dev, uint32_t index,
 VFIOMAP_EXPORT int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index,
 				      uint32_t flags, struct vfiomap_mapping **out)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfiomap_map_opts o = { .size = sizeof(o) };
 	const struct vfiomap_region *r;
 	int ret;
@@ -736,6 +738,7 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 				     uint64_t offset, uint64_t size, uint32_t attrs,
 				     uint32_t flags, struct vfiomap_mapping **out)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfiomap_map_opts o = { .size = sizeof(o), .attrs = attrs };
 
 	if (!out)
@@ -754,6 +757,7 @@ VFIOMAP_EXPORT int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 
 VFIOMAP_EXPORT int vfiomap_unmap(struct vfiomap_mapping *m)
 {
+	VFM_LOG_SCOPE(m ? m->dev : NULL);
 	struct vfiomap_device *dev;
 	int ret = 0;
 

@@ -207,6 +207,7 @@ static __attribute__((noinline)) int region_get_slow(struct vfiomap_device *dev,
 						     uint32_t index,
 						     const struct vfiomap_region **out)
 {
+	VFM_LOG_SCOPE(dev);
 	struct vfm_region_slot *slots;
 	int ret;
 
@@ -290,18 +291,21 @@ static ssize_t region_io(struct vfiomap_device *dev, uint32_t index,
 VFIOMAP_EXPORT ssize_t vfiomap_region_read(struct vfiomap_device *dev, uint32_t index,
 					   uint64_t offset, void *buf, size_t len)
 {
+	VFM_LOG_SCOPE(dev);
 	return region_io(dev, index, offset, buf, len, false);
 }
 
 VFIOMAP_EXPORT ssize_t vfiomap_region_write(struct vfiomap_device *dev, uint32_t index,
 					    uint64_t offset, const void *buf, size_t len)
 {
+	VFM_LOG_SCOPE(dev);
 	return region_io(dev, index, offset, (void *)buf, len, true);
 }
 
 VFIOMAP_EXPORT int vfiomap_region_attr_areas(struct vfiomap_device *dev, uint32_t index,
 					     struct vfiomap_attr_area *areas, uint32_t max)
 {
+	VFM_LOG_SCOPE(dev);
 	const struct vfiomap_region *r;
 	const struct vfm_region_slot *slot;
 	int ret;

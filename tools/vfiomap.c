@@ -321,6 +321,7 @@ static int cmd_map(const char *bdf, uint32_t region, bool wc, uint64_t off, uint
 	struct vfiomap_device *dev = open_or_explain(bdf);
 	const struct vfiomap_region *r;
 	struct vfiomap_mapping *m;
+	struct vfiomap_map_opts mo = { .size = sizeof(mo) };
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	char type[64];
 
@@ -333,7 +334,8 @@ static int cmd_map(const char *bdf, uint32_t region, bool wc, uint64_t off, uint
 	}
 	if (!size && off < r->size)
 		size = ((r->size - off) + page - 1) & ~(page - 1);
-	if (vfiomap_map_range(dev, region, off, size, wc ? VFIOMAP_ATTR_WC : 0, 0, &m)) {
+	mo.attrs = wc ? VFIOMAP_ATTR_WC : 0;
+	if (vfiomap_map(dev, region, off, size, &mo, &m)) {
 		fprintf(stderr, "vfiomap: %s\n", vfiomap_last_error());
 		vfiomap_device_close(dev);
 		return 1;

@@ -2,6 +2,8 @@
 #ifndef LIBVFIOMAP_COOKIE_H
 #define LIBVFIOMAP_COOKIE_H
 
+#include <libvfiomap/deprecated.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,16 +25,17 @@ struct vfiomap_device;
 /**
  * DOC: cookies
  *
- * Most callers never touch a cookie: vfiomap_map_range() and vfiomap_map()
- * with attributes create one for the mapping and destroy it with the
- * mapping.  Below that, two layers:
+ * Most callers never touch a cookie: vfiomap_map() with attributes
+ * creates one for the mapping and destroys it with the mapping.  Below
+ * that:
  *
  * - handles (vfiomap_cookie_get(), _put(), _offset(), _info()): a
  *   struct vfiomap_cookie belongs to one device and is checked where it
  *   is used (vfiomap_map() with VFIOMAP_MAP_COOKIE and a handle of another
- *   device fails with -EXDEV).
- * - the low-level layer (vfiomap_cookie_create(), _destroy(), _query()):
- *   raw cookie values, the mmap offsets the kernel returns.  A value means
+ *   device fails with -EXDEV).  The cookie API since 0.3.
+ * - the 0.1 layer (vfiomap_cookie_create(), _destroy(); deprecated since
+ *   0.3) and vfiomap_cookie_query(), which asks about any value: raw
+ *   cookie values, the mmap offsets the kernel returns.  A value means
  *   something only with its device: two devices both hand out
  *   0x1000000000000 for their first cookie.  vfiomap_cookie_destroy()
  *   drops only a reference that vfiomap_cookie_create() took on the same
@@ -214,6 +217,7 @@ enum vfiomap_refusal vfiomap_last_refusal(void);
  */
 const char *vfiomap_refusal_name(enum vfiomap_refusal r);
 
+#ifndef VFIOMAP_NO_DEPRECATED
 /**
  * vfiomap_cookie_create() - create an mmap cookie (low-level)
  * @dev: the device
@@ -227,6 +231,8 @@ const char *vfiomap_refusal_name(enum vfiomap_refusal r);
  * above); prefer vfiomap_cookie_get().  The reference lives until
  * vfiomap_cookie_destroy() on the same @dev or the device's close.
  *
+ * Deprecated since 0.3: use vfiomap_cookie_get() (see libvfiomap/deprecated.h).
+ *
  * Return: 0; -EINVAL for bad arguments (checked before the kernel is
  * asked); -EOPNOTSUPP if the kernel lacks the mmap-cookie uAPI, or for
  * VFIOMAP_ATTR_WC on a BAR whose config register says it is not
@@ -238,8 +244,11 @@ const char *vfiomap_refusal_name(enum vfiomap_refusal r);
  */
 int vfiomap_cookie_create(struct vfiomap_device *dev, uint32_t region,
 			  uint64_t offset, uint64_t size, uint32_t attrs,
-			  uint64_t *cookie);
+			  uint64_t *cookie)
+	VFIOMAP_DEPRECATED("vfiomap_cookie_get()");
+#endif
 
+#ifndef VFIOMAP_NO_DEPRECATED
 /**
  * vfiomap_cookie_destroy() - drop a reference of a cookie (low-level)
  * @dev: the device
@@ -250,10 +259,14 @@ int vfiomap_cookie_create(struct vfiomap_device *dev, uint32_t region,
  * another device, of a handle or of a mapping is refused without asking
  * the kernel.
  *
+ * Deprecated since 0.3: use vfiomap_cookie_put() (see libvfiomap/deprecated.h).
+ *
  * Return: 0, -ENOENT (no such reference on @dev), -EOPNOTSUPP (no cookie
  * uAPI), or the kernel's error.
  */
-int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t cookie);
+int vfiomap_cookie_destroy(struct vfiomap_device *dev, uint64_t cookie)
+	VFIOMAP_DEPRECATED("vfiomap_cookie_put()");
+#endif
 
 #ifdef __cplusplus
 }

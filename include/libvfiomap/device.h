@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libvfiomap/deprecated.h>
+#include <libvfiomap/error.h>
+
 /**
  * DOC: devices and threads
  *
@@ -117,9 +120,11 @@ struct vfiomap_open_opts {
 /* Allow a write-combining map to fall back to sysfs resourceN_wc (needs @bdf). */
 #define VFIOMAP_ADOPT_WC_SYSFS_FALLBACK	(1u << 0)
 /*
- * The @flags of vfiomap_device_adopt() (the 0.1 call, not of the options
- * struct): the fd is handed over and closed in vfiomap_device_close().
- * Its value is the one it had among the open flags in 0.1.
+ * The fd is handed over: the library closes it in vfiomap_device_close()
+ * instead of working on a duplicate.  A flag of vfiomap_device_adopt()
+ * since 0.1 (its value is the one it had among the open flags there), and
+ * of struct vfiomap_adopt_opts since 0.3 (a 0.2 library refuses it there
+ * with -EINVAL).
  */
 #define VFIOMAP_ADOPT_OWN_FD		(1u << 1)
 
@@ -262,6 +267,7 @@ int vfiomap_device_open(const char *bdf, const struct vfiomap_open_opts *opts,
 int vfiomap_device_adopt_opts(int device_fd, const struct vfiomap_adopt_opts *opts,
 			      struct vfiomap_device **out);
 
+#ifndef VFIOMAP_NO_DEPRECATED
 /**
  * vfiomap_device_adopt() - use a device fd opened elsewhere (0.1 interface)
  * @device_fd: an open VFIO device fd
@@ -270,11 +276,15 @@ int vfiomap_device_adopt_opts(int device_fd, const struct vfiomap_adopt_opts *op
  *	(since 0.2; 0.1 borrowed the number), as vfiomap_device_adopt_opts()
  * @out: the device on success
  *
+ * Deprecated since 0.3: use vfiomap_device_adopt_opts() (see libvfiomap/deprecated.h).
+ *
  * Return: 0, or -EINVAL (bad fd or flags), -EBADF (not open), -ENOTTY
  * (not a VFIO device), -ENOMEM.
  */
 int vfiomap_device_adopt(int device_fd, uint32_t flags,
-			 struct vfiomap_device **out);
+			 struct vfiomap_device **out)
+	VFIOMAP_DEPRECATED("vfiomap_device_adopt_opts()");
+#endif
 
 /**
  * vfiomap_device_close() - unmap, destroy cookies, close, free
@@ -288,6 +298,30 @@ int vfiomap_device_adopt(int device_fd, uint32_t flags,
  * Return: nothing.
  */
 void vfiomap_device_close(struct vfiomap_device *dev);
+
+/**
+ * vfiomap_device_set_logger() - a log sink of the device's own (since 0.3)
+ * @dev: the device
+ * @fn: called for the messages of calls on @dev, its mappings and its
+ *	cookies, instead of the process-wide sink; NULL: back to that sink
+ * @ctx: passed back to @fn
+ * @threshold: the least severe message to deliver to @fn
+ *
+ * For two components of one process that each keep their devices' logs
+ * (a VMM and a userspace driver it hands a device to): each sets its own
+ * sink on its devices, and what is not about one of them (opening, IOMMU
+ * contexts, device enumeration) goes to the process-wide sink
+ * (vfiomap_set_logger()).  The rules of that sink hold here too: never
+ * called with a library lock held, @msg valid only during the call, and
+ * when this function (or vfiomap_device_close()) returns, no other
+ * thread still runs the callback it replaced, so the old @ctx may be
+ * freed.  A callback must not close @dev itself.
+ *
+ * Return: 0, or -EINVAL (no device, or an unknown threshold: nothing
+ * changes).
+ */
+int vfiomap_device_set_logger(struct vfiomap_device *dev, vfiomap_logger_fn fn,
+			      void *ctx, enum vfiomap_severity threshold);
 
 /**
  * vfiomap_device_fd() - the VFIO device fd

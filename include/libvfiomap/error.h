@@ -2,6 +2,8 @@
 #ifndef LIBVFIOMAP_ERROR_H
 #define LIBVFIOMAP_ERROR_H
 
+#include <libvfiomap/deprecated.h>
+
 /**
  * DOC: errors
  *
@@ -88,6 +90,7 @@ int vfiomap_set_logger(vfiomap_logger_fn fn, void *ctx,
  */
 const char *vfiomap_last_error(void);
 
+#ifndef VFIOMAP_NO_DEPRECATED
 /**
  * vfiomap_strerror() - the 0.1 name of vfiomap_last_error()
  *
@@ -95,10 +98,15 @@ const char *vfiomap_last_error(void);
  * last message, exactly as vfiomap_last_error() does.  Kept for programs
  * built against 0.1 and 0.2; new code calls vfiomap_last_error().
  *
+ * Deprecated since 0.3: use vfiomap_last_error() (see libvfiomap/deprecated.h).
+ *
  * Return: what vfiomap_last_error() returns.
  */
-const char *vfiomap_strerror(void);
+const char *vfiomap_strerror(void)
+	VFIOMAP_DEPRECATED("vfiomap_last_error()");
+#endif
 
+#ifndef VFIOMAP_NO_DEPRECATED
 /**
  * vfiomap_set_log_fn() - install a diagnostics callback
  * @fn: called for every recorded error (and debug events); NULL removes it
@@ -113,9 +121,13 @@ const char *vfiomap_strerror(void);
  * the old @ctx may be freed; called from within a callback it does not
  * wait (the old @ctx must then outlive the other threads' deliveries).
  *
+ * Deprecated since 0.3: use vfiomap_set_logger() (see libvfiomap/deprecated.h).
+ *
  * Return: nothing.
  */
-void vfiomap_set_log_fn(vfiomap_log_fn fn, void *ctx);
+void vfiomap_set_log_fn(vfiomap_log_fn fn, void *ctx)
+	VFIOMAP_DEPRECATED("vfiomap_set_logger()");
+#endif
 
 #ifdef __cplusplus
 }

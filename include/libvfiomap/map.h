@@ -2,6 +2,8 @@
 #ifndef LIBVFIOMAP_MAP_H
 #define LIBVFIOMAP_MAP_H
 
+#include <libvfiomap/deprecated.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +101,7 @@ int vfiomap_map(struct vfiomap_device *dev, uint32_t index, uint64_t offset,
 		uint64_t size, const struct vfiomap_map_opts *opts,
 		struct vfiomap_mapping **out);
 
+#ifndef VFIOMAP_NO_DEPRECATED
 /**
  * vfiomap_map_region() - map a whole region
  * @dev: the device
@@ -112,12 +115,17 @@ int vfiomap_map(struct vfiomap_device *dev, uint32_t index, uint64_t offset,
  * vfiomap_huge_align().  The same as vfiomap_map() with offset and size 0
  * and no options.
  *
+ * Deprecated since 0.3: use vfiomap_map() (see libvfiomap/deprecated.h).
+ *
  * Return: 0, -EINVAL (region not mmappable or bad arguments), -ENOMEM,
  * or mmap's errno.
  */
 int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index,
-		       uint32_t flags, struct vfiomap_mapping **out);
+		       uint32_t flags, struct vfiomap_mapping **out)
+	VFIOMAP_DEPRECATED("vfiomap_map()");
+#endif
 
+#ifndef VFIOMAP_NO_DEPRECATED
 /**
  * vfiomap_map_range() - map part of a region, with attributes
  * @dev: the device
@@ -136,11 +144,15 @@ int vfiomap_map_region(struct vfiomap_device *dev, uint32_t index,
  * (needs root, bypasses VFIO: no zap on reset or memory disable).  The
  * same as vfiomap_map() with @attrs in the options.
  *
+ * Deprecated since 0.3: use vfiomap_map() (see libvfiomap/deprecated.h).
+ *
  * Return: 0 or a negative errno (see vfiomap_cookie_create()).
  */
 int vfiomap_map_range(struct vfiomap_device *dev, uint32_t index,
 		      uint64_t offset, uint64_t size, uint32_t attrs,
-		      uint32_t flags, struct vfiomap_mapping **out);
+		      uint32_t flags, struct vfiomap_mapping **out)
+	VFIOMAP_DEPRECATED("vfiomap_map()");
+#endif
 
 /**
  * vfiomap_unmap() - unmap and free a mapping (destroys its cookie)

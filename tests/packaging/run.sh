@@ -156,7 +156,7 @@ int main(void)
 	struct vfiomap_device *dev;
 	int ret = vfiomap_device_open("0000:ff:1f.7", NULL, &dev);
 
-	printf("vfiomap_device_open: %d: %s\n", ret, vfiomap_strerror());
+	printf("vfiomap_device_open: %d: %s\n", ret, vfiomap_last_error());
 	return ret < 0 ? 0 : 1;
 }
 EOF

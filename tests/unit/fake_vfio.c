@@ -126,10 +126,11 @@ void fake_reset(void)
 
 struct vfiomap_device *fake_adopt(void)
 {
+	struct vfiomap_adopt_opts o = { .size = sizeof(o), .flags = VFIOMAP_ADOPT_OWN_FD };
 	struct vfiomap_device *dev = NULL;
 	int fd = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
 
-	if (fd < 0 || vfiomap_device_adopt(fd, VFIOMAP_ADOPT_OWN_FD, &dev))
+	if (fd < 0 || vfiomap_device_adopt_opts(fd, &o, &dev))
 		die("adopt");
 	return dev;
 }

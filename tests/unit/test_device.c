@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,128 @@ START_TEST(logger_threshold)
 	ck_assert_int_eq(vfiomap_device_open("0000:00:09.0", &o, &dev), -ENODEV);
 	ck_assert_uint_eq(sev_count[VFIOMAP_SEV_ERROR], 2);
 	vfiomap_set_logger(NULL, NULL, VFIOMAP_SEV_ERROR);
+}
+END_TEST
+
+/*
+ * vfiomap_device_set_logger() (0.3): a device's own sink takes the
+ * messages of the calls on that device, its mappings and its cookies
+ * (queued ones under the device lock included); everything else goes to
+ * the process-wide sink.  Before 0.3 there was only that one.
+ */
+struct sink_rec {
+	int n[4];
+	char last[512];
+};
+
+static void rec_cb(enum vfiomap_severity sev, const char *msg, void *ctx)
+{
+	struct sink_rec *r = ctx;
+
+	if ((unsigned int)sev < 4)
+		r->n[sev]++;
+	snprintf(r->last, sizeof(r->last), "%s", msg);
+}
+
+START_TEST(device_logger_takes_its_devices_messages)
+{
+	struct vfiomap_device *a = fake_adopt(), *b = fake_adopt();
+	struct vfiomap_map_opts bad = { .size = sizeof(bad), .flags = 1u << 30 };
+	struct sink_rec all = { 0 }, ra = { 0 }, rb = { 0 };
+	const struct vfiomap_region *r;
+	struct vfiomap_mapping *m;
+
+	ck_assert_int_eq(vfiomap_set_logger(rec_cb, &all, VFIOMAP_SEV_DEBUG), 0);
+	ck_assert_int_eq(vfiomap_device_set_logger(a, rec_cb, &ra, VFIOMAP_SEV_ERROR), 0);
+	ck_assert_int_eq(vfiomap_device_set_logger(b, rec_cb, &rb, VFIOMAP_SEV_DEBUG), 0);
+	/* found under a's lock, delivered after it: to a's sink */
+	fake.regions[2].err = EIO;
+	ck_assert_int_eq(vfiomap_region_get(a, 2, &r), -EIO);
+	ck_assert_int_eq(ra.n[VFIOMAP_SEV_ERROR], 1);
+	ck_assert_str_eq(ra.last, vfiomap_last_error());
+	ck_assert_int_eq(rb.n[VFIOMAP_SEV_ERROR] + all.n[VFIOMAP_SEV_ERROR], 0);
+	ck_assert_int_eq(vfiomap_region_get(b, 2, &r), -EIO);
+	ck_assert_int_eq(rb.n[VFIOMAP_SEV_ERROR], 1);
+	ck_assert_int_eq(ra.n[VFIOMAP_SEV_ERROR] + all.n[VFIOMAP_SEV_ERROR], 1);
+	fake.regions[2].err = 0;
+	/* an argument error of a map call on b */
+	ck_assert_int_eq(vfiomap_map(b, 2, 0, 4096, &bad, &m), -EINVAL);
+	ck_assert_int_eq(rb.n[VFIOMAP_SEV_ERROR], 2);
+	/* a mapping's call logs to its device's sink */
+	ck_assert_int_eq(vfiomap_map(a, 2, 0, 4096, NULL, &m), 0);
+	ck_assert_int_eq(vfiomap_unmap(m), 0);
+	/* not about a device: the process-wide sink */
+	ck_assert_int_eq(vfiomap_device_fd(NULL), -EINVAL);
+	ck_assert_int_eq(all.n[VFIOMAP_SEV_ERROR], 1);
+	ck_assert_int_eq(ra.n[VFIOMAP_SEV_ERROR], 1);
+	ck_assert_int_eq(rb.n[VFIOMAP_SEV_ERROR], 2);
+	/* bad arguments change nothing */
+	ck_assert_int_eq(vfiomap_device_set_logger(NULL, rec_cb, &ra, VFIOMAP_SEV_ERROR), -EINVAL);
+	ck_assert_int_eq(vfiomap_device_set_logger(a, rec_cb, &rb, (enum vfiomap_severity)9),
+			 -EINVAL);
+	ck_assert_int_eq(all.n[VFIOMAP_SEV_ERROR], 3);
+	fake.regions[3].err = EIO;
+	ck_assert_int_eq(vfiomap_region_get(a, 3, &r), -EIO);
+	ck_assert_int_eq(ra.n[VFIOMAP_SEV_ERROR], 2);
+	/* NULL: a's messages go to the process-wide sink again */
+	ck_assert_int_eq(vfiomap_device_set_logger(a, NULL, NULL, VFIOMAP_SEV_ERROR), 0);
+	ck_assert_int_eq(vfiomap_region_get(a, 3, &r), -EIO);
+	ck_assert_int_eq(ra.n[VFIOMAP_SEV_ERROR], 2);
+	ck_assert_int_eq(all.n[VFIOMAP_SEV_ERROR], 4);
+	/* closed: b's sink is never called again */
+	vfiomap_device_close(b);
+	ck_assert_int_eq(vfiomap_device_fd(NULL), -EINVAL);
+	ck_assert_int_eq(rb.n[VFIOMAP_SEV_ERROR], 2);
+	ck_assert_int_eq(all.n[VFIOMAP_SEV_ERROR], 5);
+	fake.regions[3].err = 0;
+	vfiomap_device_close(a);
+	vfiomap_set_logger(NULL, NULL, VFIOMAP_SEV_ERROR);
+}
+END_TEST
+
+/* Replacing a device's sink waits for a delivery running in another thread. */
+struct slow_sink {
+	atomic_int entered, done;
+};
+
+static void slow_sink_cb(enum vfiomap_severity sev, const char *msg, void *ctx)
+{
+	struct slow_sink *s = ctx;
+
+	(void)sev;
+	(void)msg;
+	atomic_store(&s->entered, 1);
+	usleep(200 * 1000);
+	atomic_store(&s->done, 1);
+}
+
+static void *fail_on(void *arg)
+{
+	const struct vfiomap_region *r;
+
+	vfiomap_region_get(arg, 2, &r);
+	return NULL;
+}
+
+START_TEST(device_logger_unset_waits_for_deliveries)
+{
+	struct vfiomap_device *a = fake_adopt();
+	struct slow_sink *s = calloc(1, sizeof(*s));
+	pthread_t t;
+
+	ck_assert_ptr_nonnull(s);
+	fake.regions[2].err = EIO;
+	ck_assert_int_eq(vfiomap_device_set_logger(a, slow_sink_cb, s, VFIOMAP_SEV_ERROR), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, fail_on, a), 0);
+	while (!atomic_load(&s->entered))
+		usleep(1000);
+	ck_assert_int_eq(vfiomap_device_set_logger(a, NULL, NULL, VFIOMAP_SEV_ERROR), 0);
+	ck_assert_msg(atomic_load(&s->done),
+		      "vfiomap_device_set_logger(NULL) returned during a delivery");
+	free(s);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	fake.regions[2].err = 0;
+	vfiomap_device_close(a);
 }
 END_TEST
 
@@ -1127,9 +1250,21 @@ START_TEST(adopt_options)
 
 	fake_tree_create(&tree, "0000:00:04.0", NULL, false);
 	fds = nr_open_fds();
-	/* its own flag namespace: VFIOMAP_ADOPT_OWN_FD is not one of them */
-	o.flags = VFIOMAP_ADOPT_OWN_FD;
+	/* its own flag namespace: an unknown flag is refused */
+	o.flags = 1u << 7;
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
+	/* since 0.3 the one adopt call hands the fd over, too */
+	{
+		int own = fcntl(fake.memfd, F_DUPFD_CLOEXEC, 0);
+
+		o.flags = VFIOMAP_ADOPT_OWN_FD;
+		ck_assert_int_eq(vfiomap_device_adopt_opts(own, &o, &dev), 0);
+		ck_assert_int_eq(vfiomap_device_fd(dev), own);	/* not a duplicate */
+		vfiomap_device_close(dev);
+		ck_assert_int_eq(fcntl(own, F_GETFD), -1);	/* closed with the device */
+		ck_assert_int_eq(nr_open_fds(), fds);
+		dev = NULL;
+	}
 	o.flags = VFIOMAP_ADOPT_WC_SYSFS_FALLBACK;	/* needs the address */
 	ck_assert_int_eq(vfiomap_device_adopt_opts(vmm, &o, &dev), -EINVAL);
 	o.bdf = "0000:00:05.0";				/* not in sysfs */
@@ -1287,6 +1422,8 @@ int main(void)
 	tcase_add_test(tc, ioas_in_callers_iommufd_is_destroyed);
 	tcase_add_test(tc, pci_functions_from_sysfs);
 	tcase_add_test(tc, logger_threshold);
+	tcase_add_test(tc, device_logger_takes_its_devices_messages);
+	tcase_add_test(tc, device_logger_unset_waits_for_deliveries);
 	tcase_add_test(tc, fork_during_open_does_not_deadlock_the_child);
 	suite_add_tcase(s, tc);
 	return ck_run(s);
