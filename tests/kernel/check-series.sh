@@ -43,7 +43,7 @@ allowed_warnings=(
 	"6.12:0001-:Unknown commit id '89e1f7d4c66d', maybe rebased or not pulled?"
 	'7.3:0002-:added, moved or deleted file(s), does MAINTAINERS need updating?'
 	'7.3:0003-:added, moved or deleted file(s), does MAINTAINERS need updating?'
-	'7.3:0006-:added, moved or deleted file(s), does MAINTAINERS need updating?'
+	'7.3:0009-:added, moved or deleted file(s), does MAINTAINERS need updating?'
 	# the fix sent on its own (fixes/): 557dbdf6c4e9 is "vfio: selftests:
 	# Align BAR mmaps for efficient IOMMU mapping", not in the tarball's
 	# (absent) history
@@ -52,7 +52,7 @@ allowed_warnings=(
 	# FIXTURE_VARIANT_ADD_ALL_IOMMU_MODES() (vfio_dma_mapping_test.c and
 	# vfio_dma_mapping_mmio_test.c define it the same way): a file-scope
 	# declaration that cannot be parenthesized
-	'7.3:0006-:Macros with complex values should be enclosed in parentheses'
+	'7.3:0009-:Macros with complex values should be enclosed in parentheses'
 )
 
 passed=0 failed=0

@@ -72,7 +72,7 @@ if [ ${#tests[@]} -eq 0 ]; then
 fi
 programs+=("$here/../vmlib/examples-check.sh")
 tests+=(examples-check.sh)
-# The kernel's own selftest for cookies (patch 6 of the series), built with
+# The kernel's own selftest for cookies (patch 9 of the series), built with
 # the selftests' library; run on the IOMMU machines by its guest wrapper.
 if st=$("$here/../kernel/vfio-selftest.sh" | tail -1) && [ -x "$st" ]; then
 	programs+=("$st" "$here/../kernel/vfio-selftests.sh")
