@@ -4,11 +4,11 @@
 # images, and prints one closing line "N passed, N failed" for the run.
 #
 #   ./run-tests.sh            everything
-#   STAGES="unit vm" ./run-tests.sh   a subset (unit asan valgrind fuzz consumer packaging series vm bench)
+#   STAGES="unit vm" ./run-tests.sh   a subset (unit abi asan valgrind fuzz consumer packaging series dpdk vm bench)
 set -u -o pipefail
 cd "$(dirname "$0")"
 root=$(pwd)
-stages=${STAGES:-unit abi asan valgrind fuzz consumer packaging series vm bench}
+stages=${STAGES:-unit abi asan valgrind fuzz consumer packaging series dpdk vm bench}
 logdir=${VFIOMAP_LOGDIR:-$root/build-logs}
 mkdir -p "$logdir"
 
@@ -60,6 +60,10 @@ for s in $stages; do
 		# 6.12 backport
 		stage series-7.3 ./tests/kernel/check-series.sh 7.3
 		stage series-6.12 ./tests/kernel/check-series.sh 6.12 ;;
+	dpdk)
+		# DPDK 22.11 (Debian's) with consumers/dpdk's patch and the probe,
+		# cached by content; the VM suites dpdk-* run them
+		stage dpdk ./consumers/dpdk/build.sh "$build/dpdk" ;;
 	vm)
 		stage vm ./tests/vm/vm-suite.sh "$build" ;;
 	bench)

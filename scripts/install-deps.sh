@@ -19,6 +19,8 @@ pkgs=(
 	dwarves
 	# VM
 	qemu-system-x86 busybox-static
+	# DPDK 22.11 with libvfiomap (consumers/dpdk/build.sh; devtools need gawk)
+	python3-pyelftools libnuma-dev gawk
 )
 if [ -f "$here/tests/vm/PACKAGES" ]; then
 	mapfile -t extra < <(grep -v '^\s*#' "$here/tests/vm/PACKAGES" | grep -v '^\s*$')

@@ -33,62 +33,10 @@ mkdir -p "$apt_dir"
 exec 7>"$apt_dir/lock"
 flock 7
 
-# The machine's Debian archive URI (not security, not third-party), read
-# from its own sources: deb822 *.sources or one-line *.list entries.
-debian_uri() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk 'BEGIN{RS=""; IGNORECASE=1}
-		     /(^|\n)Suites:[^\n]*(bookworm|trixie|sid|stable|testing|unstable)/ &&
-		     !/Suites:[^\n]*-security/ {
-			if (match($0, /URIs:[ \t]*[^ \t\n]+/)) {
-				u = substr($0, RSTART, RLENGTH); sub(/URIs:[ \t]*/, "", u); print u
-			}
-		     }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '$1 == "deb" {
-			i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-			if ($(i+1) ~ /^(bookworm|trixie|sid|stable|testing|unstable)(-updates|-backports)?$/) print $i
-		     }' "$f"
-	done
-}
-uri=$(debian_uri | grep -v -- '-security' | grep -E '/debian/?$' | head -1 || true)
-[ -n "$uri" ] || uri=$(debian_uri | grep -v -- '-security' | head -1 || true)
-[ -n "$uri" ] || { echo "kernel-source.sh: no Debian archive found in /etc/apt/sources*" >&2; exit 2; }
-
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-{
-	echo "Types: deb"
-	echo "URIs: $uri"
-	echo "Suites: $suites"
-	echo "Components: main"
-	[ -f "$keyring" ] && echo "Signed-By: $keyring"
-} > "$apt_dir/private.sources.new"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$apt_dir/etc/sources.list.d" "$apt_dir/etc/preferences.d"
-mv "$apt_dir/private.sources.new" "$apt_dir/etc/sources.list.d/private.sources"
-apt_opts=(-o "Dir::Etc::SourceList=/dev/null" -o "APT::Sandbox::User=root"
-	  -o "Dir::Etc::SourceParts=$apt_dir/etc/sources.list.d"
-	  -o "Dir::Etc::Preferences=/dev/null"
-	  -o "Dir::Etc::PreferencesParts=$apt_dir/etc/preferences.d"
-	  -o "Dir::State::Lists=$apt_dir/lists"
-	  -o "Dir::State::status=/dev/null"
-	  -o "Dir::Cache=$apt_dir/cache"
-	  -o "Dir::Cache::archives=$apt_dir/archives"
-	  -o "APT::Get::List-Cleanup=0"
-	  -o "Acquire::Languages=none"
-	  -o "Debug::NoLocking=1")
-mkdir -p "$apt_dir/cache"
-
-# Refresh the lists at most once a day (a CI run reuses a fresh list).
-stamp=$apt_dir/lists/.updated
-if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
-	echo "reading package lists of: $suites" >&2
-	apt-get "${apt_opts[@]}" update -qq >&2 || { echo "kernel-source.sh: apt-get update (private) failed" >&2; exit 2; }
-	touch "$stamp"
-fi
+. "$(dirname "$0")/../../scripts/private-apt.sh"
+private_apt_init "$apt_dir" deb "$suites" || exit 2
+echo "reading package lists of: $suites (at most once a day)" >&2
+private_apt_update || { echo "kernel-source.sh: apt-get update (private) failed" >&2; exit 2; }
 
 # Newest 7.3.x of any suite (linux-source-7.3 carries upstream 7.3.x).
 version=$(apt-cache "${apt_opts[@]}" madison linux-source-7.3 2>/dev/null |

@@ -24,7 +24,12 @@ debug-noiommu     debug    noiommu  64M      -         vmtest.stress=20,vmtest.f
 debug-iommu       debug    iommu    64M      kernel-stress,vfio-selftests.sh vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300,no5lvl
 debian-dkms       debian-dkms  iommu 64M     -         vmtest.stress=10,vmtest.iommufd=0,vmtest.strict_devmem=1
 debian-stock      debian-stock iommu 64M     -         vmtest.iommufd=0,vmtest.strict_devmem=1
+dpdk-patched      patched  noiommu  64M      dpdk-wc.sh hugepages=48
+dpdk-stock        stock    noiommu  64M      dpdk-wc.sh hugepages=48
 "
+# dpdk-*: DPDK 22.11 with consumers/dpdk's bus/pci patch (built by
+# consumers/dpdk/build.sh into BUILDDIR/dpdk) probes ivshmem through
+# vfio-pci with RTE_PCI_DRV_WC_ACTIVATE, primary and secondary process.
 # debug-*: no5lvl.  QEMU's "-cpu max" has LA57, and a KASAN kernel in
 # 5-level mode reported a wild access (direct-map address 0xff11...) in
 # handle_edge_irq() when a legacy interrupt came in during identify_cpu(),
@@ -80,6 +85,12 @@ if st=$("$here/../kernel/vfio-selftest.sh" | tail -1) && [ -x "$st" ]; then
 else
 	fail vm/selftest-build
 fi
+# DPDK (consumers/dpdk/build.sh): packed when built, run by the dpdk-* suites
+dpdk_built=0
+if [ -x "$build/dpdk/dpdk-wc-probe" ]; then
+	programs+=("$build/dpdk/dpdk-wc-probe" "$here/../../consumers/dpdk/dpdk-wc.sh")
+	dpdk_built=1
+fi
 run_list=$(IFS=,; echo "${tests[*]}")
 initrd="$logdir/initrd.cpio.gz"
 "$here/mkinitramfs.sh" "$initrd" "${programs[@]}" || { fail vm/initramfs; echo "$passed passed, $failed failed"; exit 1; }
@@ -125,6 +136,10 @@ for name in $wanted; do
 	read -r _ variant machine size progs params <<<"$row"
 	if [ -z "${kernels[$variant]:-}" ]; then
 		fail "$name/kernel-missing"
+		continue
+	fi
+	if [ "${progs#*dpdk-wc.sh}" != "$progs" ] && [ $dpdk_built -eq 0 ]; then
+		fail "$name/dpdk-not-built (consumers/dpdk/build.sh $build/dpdk)"
 		continue
 	fi
 	# what the tests expect of the kernel: cookies (patched) or not (stock)

@@ -1,0 +1,89 @@
+#!/bin/sh
+# DPDK in the VM (suites dpdk-*): examples/dpdk-wc-probe, built against
+# consumers/dpdk's DPDK, is probed by EAL through vfio-pci on ivshmem, as a
+# primary process and then a secondary one attached to it; each writes a
+# pattern through its BAR2 mapping, which the host finds in the ivshmem
+# file after power-off.  VMTEST_KERNEL says what to expect: cookies
+# (patched: write-combining) or none (stock: uncached, the reason logged
+# once, nothing fails).  Prints TAP.
+B=/tests/bin
+n=0
+fails=0
+t() { # t "description" command...: ok if the command succeeds
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		fails=$((fails + 1))
+	fi
+}
+has() { grep -q -- "$1" "$2"; }
+count() { grep -c -- "$1" "$2"; }
+field() { # field NAME FILE: the word after NAME on the probe line
+	sed -n "s/^probe .* $1 \([^ ]*\).*/\1/p" "$2" | head -1
+}
+
+bdf=
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x1af4:0x1110" ] && bdf=${d##*/}
+done
+mkdir -p /dev/hugepages /var/run
+grep -q hugetlbfs /proc/mounts || mount -t hugetlbfs nodev /dev/hugepages
+[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 32 ] || echo 48 > /proc/sys/vm/nr_hugepages
+echo "ivshmem $bdf, $(cat /proc/sys/vm/nr_hugepages) huge pages"
+eal="-l 0 -a $bdf --file-prefix wcprobe --log-level=lib.eal:info"
+[ "$VMTEST_KERNEL" = stock ] && want=uc || want=wc
+
+# 1. a driver without RTE_PCI_DRV_WC_ACTIVATE: nothing changes (uncached)
+$B/dpdk-wc-probe $eal -- --no-wc > /tmp/dpdk-nowc.out 2>&1; rc=$?
+cat /tmp/dpdk-nowc.out
+t "dpdk-wc-probe --no-wc exits 0" [ $rc -eq 0 ]
+t "a driver without RTE_PCI_DRV_WC_ACTIVATE gets BAR2 uncached" \
+	[ "$(field type /tmp/dpdk-nowc.out)" = uc ]
+t "... and libvfiomap is not asked" [ "$(count 'write-combin' /tmp/dpdk-nowc.out)" -eq 0 ]
+
+# 2. the primary maps BAR2, writes, and waits for a secondary process
+rm -f /tmp/dpdk-secondary-done
+$B/dpdk-wc-probe $eal -- --write 0x20000 0xa5 --hold /tmp/dpdk-secondary-done \
+	> /tmp/dpdk-primary.out 2>&1 &
+primary=$!
+i=0
+while ! grep -q '^probe ' /tmp/dpdk-primary.out 2>/dev/null && [ $i -lt 600 ] &&
+      kill -0 $primary 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+$B/dpdk-wc-probe -l 0 --proc-type secondary --file-prefix wcprobe -a "$bdf" \
+	--log-level=lib.eal:info -- --write 0x21000 0x5a > /tmp/dpdk-secondary.out 2>&1
+src=$?
+touch /tmp/dpdk-secondary-done
+wait $primary
+prc=$?
+cat /tmp/dpdk-primary.out /tmp/dpdk-secondary.out
+t "primary exits 0" [ $prc -eq 0 ]
+t "secondary exits 0" [ $src -eq 0 ]
+t "primary: BAR2 is $want (PTE $(field pte /tmp/dpdk-primary.out), PAT $(field pat /tmp/dpdk-primary.out))" \
+	[ "$(field type /tmp/dpdk-primary.out)" = $want ]
+t "secondary: BAR2 is $want (PTE $(field pte /tmp/dpdk-secondary.out))" \
+	[ "$(field type /tmp/dpdk-secondary.out)" = $want ]
+pva=$(field va /tmp/dpdk-primary.out)
+t "secondary maps BAR2 at the primary's address ($pva)" \
+	[ -n "$pva" -a "$pva" = "$(field va /tmp/dpdk-secondary.out)" ]
+if [ $want = wc ]; then
+	t "primary: the PAT list has BAR2 write-combining" \
+		[ "$(field pat /tmp/dpdk-primary.out)" = write-combining ]
+	t "no refusal logged" [ "$(count 'refuses write-combining' /tmp/dpdk-primary.out)" -eq 0 ]
+else
+	t "primary: why BAR2 is uncached, logged once" \
+		[ "$(count 'mapped uncached: the kernel refuses write-combining' /tmp/dpdk-primary.out)" -eq 1 ]
+fi
+# both writes are in the ivshmem file after power-off
+p=$(printf 'a5%.0s' $(seq 64))
+s=$(printf '5a%.0s' $(seq 64))
+echo "@@HOSTCHECK dpdk-primary-write 131072 $p"
+echo "@@HOSTCHECK dpdk-secondary-write 135168 $s"
+echo "1..$n"
+[ $fails -eq 0 ]
