@@ -73,6 +73,7 @@ if [ ! -f "$dir/ok" ]; then
 	echo "dpdk build: building dpdk $version (bus/pci, mempool/ring, net/e1000, testpmd) ..." >&2
 	PKG_CONFIG_PATH=$vfm/lib/pkgconfig meson setup "$dir/build" "$src" \
 		--prefix="$prefix" --libdir=lib -Dplatform=generic -Ddefault_library=static \
+		-Dc_link_args="-Wl,-rpath,$vfm/lib" \
 		-Denable_drivers=bus/pci,bus/vdev,mempool/ring,net/e1000 \
 		-Denable_apps=test-pmd -Denable_driver_sdk=true -Dtests=false \
 		-Ddisable_libs=bitratestats,cfgfile,flow_classify,gpudev,gro,gso,kni,jobstats,latencystats,metrics,node,pdump,pipeline,port,power,table,vhost \
@@ -119,6 +120,7 @@ check probe-builds bash -c "cc -std=gnu11 -O2 -Wall -Wextra -Werror -o '$out/dpd
 	'$repo/examples/dpdk-wc-probe.c' \$(pkg-config --static --cflags --libs libdpdk) \
 	-Wl,-rpath,'$vfm/lib'"
 check testpmd-installed test -x "$prefix/bin/dpdk-testpmd"
+check testpmd-finds-libvfiomap bash -c "ldd '$prefix/bin/dpdk-testpmd' | grep -q 'libvfiomap.so.0 => /'"
 cp "$prefix/bin/dpdk-testpmd" "$out/" 2>/dev/null || true
 echo "$prefix" > "$out/dpdk-prefix"
 echo "$passed passed, $failed failed"

@@ -32,7 +32,10 @@ for f in "$@"; do
 		# (the build tree's libvfiomap, found through a relative RPATH)
 		# go to the default search directory under their soname.
 		while read -r name arrow path _; do
-			if [ "$arrow" = "=>" ] && [ -n "$path" ]; then
+			if [ "$arrow" = "=>" ] && [ "$path" = not ]; then
+				echo "mkinitramfs: $f: $name not found" >&2
+				exit 1
+			elif [ "$arrow" = "=>" ] && [ -n "$path" ]; then
 				case $path in
 				/lib/*|/lib64/*|/usr/lib/*) copy_lib "$path" ;;
 				*) mkdir -p "$root/usr/lib/x86_64-linux-gnu"
@@ -43,6 +46,11 @@ for f in "$@"; do
 			fi
 		done < <(ldd "$f")
 	fi
+done
+# glibc loads libgcc_s at run time for pthread_cancel() (DPDK's
+# rte_eal_cleanup() cancels its threads): ldd does not list it
+for gcc_s in /lib/x86_64-linux-gnu/libgcc_s.so.1 /usr/lib/x86_64-linux-gnu/libgcc_s.so.1; do
+	[ -f "$gcc_s" ] && { copy_lib "$gcc_s"; break; }
 done
 for ids in /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids; do
 	[ -f "$ids" ] && copy_lib "$ids"

@@ -87,8 +87,9 @@ else
 fi
 # DPDK (consumers/dpdk/build.sh): packed when built, run by the dpdk-* suites
 dpdk_built=0
-if [ -x "$build/dpdk/dpdk-wc-probe" ]; then
-	programs+=("$build/dpdk/dpdk-wc-probe" "$here/../../consumers/dpdk/dpdk-wc.sh")
+if [ -x "$build/dpdk/dpdk-wc-probe" ] && [ -x "$build/dpdk/dpdk-testpmd" ]; then
+	programs+=("$build/dpdk/dpdk-wc-probe" "$build/dpdk/dpdk-testpmd"
+		   "$here/../../consumers/dpdk/dpdk-wc.sh")
 	dpdk_built=1
 fi
 run_list=$(IFS=,; echo "${tests[*]}")
@@ -97,8 +98,10 @@ initrd="$logdir/initrd.cpio.gz"
 echo "guest programs: ${programs[*]##*/}"
 
 declare -A kernels initrds
+# the kernels the wanted suites use (the table's second column)
+needed=$(for w in $wanted; do echo "$suites_table" | awk -v n="$w" '$1 == n {print $2}'; done | sort -u)
 for variant in patched stock debug; do
-	echo "$wanted" | tr ' ' '\n' | grep -q "^$variant-" || continue
+	echo "$needed" | grep -qx "$variant" || continue
 	start=$SECONDS
 	if k=$("$here/kernel.sh" "$variant" | tail -1) && [ -f "$k" ]; then
 		kernels[$variant]=$k
@@ -109,7 +112,7 @@ for variant in patched stock debug; do
 	fi
 done
 for variant in debian-dkms debian-stock; do
-	echo "$wanted" | tr ' ' '\n' | grep -qx "$variant" || continue
+	echo "$needed" | grep -qx "$variant" || continue
 	start=$SECONDS
 	if ! read -r abi img < <("$here/debian-kernel.sh" image) || [ ! -f "$img/vmlinuz" ]; then
 		fail "vm/kernel-$variant"
@@ -160,6 +163,8 @@ for name in $wanted; do
 		args+=(--run "$progs")
 	fi
 	[ "$params" = - ] || args+=(--append "${params//,/ }")
+	# dpdk-*: two e1000 on one hub for testpmd
+	case $name in dpdk-*) args+=(--nics 2) ;; esac
 	# the debug kernel (KASAN, lockdep) is several times slower under TCG
 	[ "$variant" = debug ] && args+=(--timeout 1800)
 	"$here/run-vm.sh" "${args[@]}"
