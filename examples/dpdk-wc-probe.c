@@ -12,11 +12,13 @@
  * BAR is write-combining; without either it is uncached, as DPDK has
  * always mapped BARs through vfio-pci.
  *
- *   dpdk-wc-probe [EAL options] -- [--bar N] [--no-wc]
+ *   dpdk-wc-probe [EAL options] -- [--bar N] [--no-wc] [--touch]
  *                 [--write OFFSET BYTE] [--hold FILE]
  *
  * --no-wc registers the driver without RTE_PCI_DRV_WC_ACTIVATE; --write
  * stores 64 bytes of BYTE at OFFSET of the BAR (then a store fence);
+ * --touch reads every page of the BAR once and reports the page faults
+ * that took and the time (with rte_eal_init()'s time: EAL probe cost);
  * --hold waits, after the probe, until FILE exists (a primary process
  * that a secondary process attaches to meanwhile: --proc-type secondary).
  *
@@ -40,6 +42,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_atomic.h>
@@ -53,6 +57,7 @@ static struct {
 	unsigned int bar;
 	bool no_wc;
 	bool write;
+	bool touch;
 	uint64_t offset;
 	uint8_t byte;
 	const char *hold;
@@ -104,6 +109,14 @@ static void pte_bits(const void *va, char *bits, size_t len)
 	fclose(f);
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 static int probe(struct rte_pci_driver *drv, struct rte_pci_device *dev)
 {
 	const struct rte_mem_resource *res = &dev->mem_resource[opt.bar];
@@ -145,6 +158,19 @@ static int probe(struct rte_pci_driver *drv, struct rte_pci_device *dev)
 	       " pat %s pte %s type %s%s\n", name, opt.bar, res->addr,
 	       res->phys_addr, res->len, pat, pte[0] ? pte : "unreadable", type,
 	       opt.write ? " wrote" : "");
+	if (opt.touch) {
+		const volatile uint8_t *b = res->addr;
+		struct rusage r0, r1;
+		double t0 = now_ms();
+
+		getrusage(RUSAGE_SELF, &r0);
+		for (uint64_t off = 0; off < res->len; off += 4096)
+			(void)*(const volatile uint32_t *)(b + off);
+		getrusage(RUSAGE_SELF, &r1);
+		printf("touch %s BAR%u 0x%" PRIx64 " bytes: %ld faults, %.2f ms\n", name,
+		       opt.bar, res->len, (r1.ru_minflt + r1.ru_majflt) -
+		       (r0.ru_minflt + r0.ru_majflt), now_ms() - t0);
+	}
 	fflush(stdout);
 	opt.probed++;
 	return 0;
@@ -180,6 +206,8 @@ static int parse_args(int argc, char **argv)
 			opt.write = true;
 			opt.offset = strtoull(argv[++i], NULL, 0);
 			opt.byte = (uint8_t)strtoul(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--touch")) {
+			opt.touch = true;
 		} else if (!strcmp(argv[i], "--hold") && i + 1 < argc) {
 			opt.hold = argv[++i];
 		} else {
@@ -192,6 +220,7 @@ static int parse_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	double t0;
 	int n, rc;
 
 	/* before rte_eal_init(), which probes: as RTE_PMD_REGISTER_PCI() does */
@@ -203,10 +232,13 @@ int main(int argc, char **argv)
 		wc_probe_driver.drv_flags &= ~RTE_PCI_DRV_WC_ACTIVATE;
 	rte_pci_register(&wc_probe_driver);
 
+	t0 = now_ms();
 	if (rte_eal_init(n, argv) < 0) {
 		fprintf(stderr, "dpdk-wc-probe: rte_eal_init: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	if (opt.touch)
+		printf("eal-init %.2f ms\n", now_ms() - t0);
 	rc = opt.probed ? 0 : 1;
 	if (!opt.probed)
 		printf("probe: no device probed\n");

@@ -87,7 +87,21 @@ p=$(printf 'a5%.0s' $(seq 64))
 s=$(printf '5a%.0s' $(seq 64))
 echo "@@HOSTCHECK dpdk-primary-write 131072 $p"
 echo "@@HOSTCHECK dpdk-secondary-write 135168 $s"
-# 3. testpmd forwarding between two e1000 (8086:100e) through vfio-pci: a
+# 3. cost, reported (README, Performance): EAL init time (probe included)
+# and the page faults of reading every page of BAR2 once, with and
+# without write-combining
+for mode in wc uc; do
+	a=
+	[ $mode = uc ] && a=--no-wc
+	timeout 120 $B/dpdk-wc-probe $eal -- $a --touch > /tmp/dpdk-touch-$mode.out 2>&1
+	faults=$(sed -n 's/^touch .*: \([0-9]*\) faults.*/\1/p' /tmp/dpdk-touch-$mode.out)
+	ms=$(sed -n 's/^touch .* faults, \([0-9.]*\) ms/\1/p' /tmp/dpdk-touch-$mode.out)
+	init=$(sed -n 's/^eal-init \([0-9.]*\) ms/\1/p' /tmp/dpdk-touch-$mode.out)
+	echo "dpdk-bench $mode: eal-init $init ms, BAR2 64 MiB read once per page: $faults faults, $ms ms"
+	t "BAR2 read page by page through the $mode mapping" [ -n "$faults" ]
+done
+
+# 4. testpmd forwarding between two e1000 (8086:100e) through vfio-pci: a
 # driver without RTE_PCI_DRV_WC_ACTIVATE, DMA and all, is unchanged
 nics=
 for d in /sys/bus/pci/devices/*; do
