@@ -83,7 +83,8 @@ static void pat_type(uint64_t start, uint64_t end, char *type, size_t len)
 }
 
 /*
- * The cache bits of the page table entry that maps @va (PTDUMP_DEBUGFS):
+ * The cache bits of the page table entry that maps @va (PTDUMP_DEBUGFS, or
+ * the page table dump module of libvfiomap's VM tests, tests/vm/ptdump):
  * "PWT" (write-combining under Linux's PAT layout), "PCD" (uncached-minus),
  * "PCD PWT" (uncached), "-" (write-back), or "" if unreadable.
  */
@@ -93,6 +94,9 @@ static void pte_bits(const void *va, char *bits, size_t len)
 	unsigned long long a, b, v = (uintptr_t)va;
 	char line[512];
 
+	/* a kernel without PTDUMP_DEBUGFS (Debian's): libvfiomap's test helper */
+	if (!f)
+		f = fopen("/sys/kernel/debug/vfiomap_ptdump/current", "r");
 	bits[0] = 0;
 	if (!f)
 		return;

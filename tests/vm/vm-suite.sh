@@ -26,10 +26,13 @@ debian-dkms       debian-dkms  iommu 64M     -         vmtest.stress=10,vmtest.i
 debian-stock      debian-stock iommu 64M     -         vmtest.iommufd=0,vmtest.strict_devmem=1
 dpdk-patched      patched  noiommu  64M      dpdk-wc.sh hugepages=48
 dpdk-stock        stock    noiommu  64M      dpdk-wc.sh hugepages=48
+dpdk-debian-dkms  debian-dkms iommu 64M      dpdk-wc.sh hugepages=48,vmtest.iommufd=0,vmtest.strict_devmem=1
 "
 # dpdk-*: DPDK 22.11 with consumers/dpdk's bus/pci patch (built by
 # consumers/dpdk/build.sh into BUILDDIR/dpdk) probes ivshmem through
-# vfio-pci with RTE_PCI_DRV_WC_ACTIVATE, primary and secondary process.
+# vfio-pci with RTE_PCI_DRV_WC_ACTIVATE, primary and secondary process;
+# testpmd between two e1000 (no-IOMMU; type1 on VT-d with Debian's 6.12
+# and the DKMS modules).
 # debug-*: no5lvl.  QEMU's "-cpu max" has LA57, and a KASAN kernel in
 # 5-level mode reported a wild access (direct-map address 0xff11...) in
 # handle_edge_irq() when a legacy interrupt came in during identify_cpu(),
