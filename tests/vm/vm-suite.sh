@@ -25,6 +25,7 @@ debug-iommu       debug    iommu    64M      kernel-stress,vfio-selftests.sh vmt
 debian-dkms       debian-dkms  iommu 64M     -         vmtest.stress=10,vmtest.iommufd=0,vmtest.strict_devmem=1
 debian-stock      debian-stock iommu 64M     -         vmtest.iommufd=0,vmtest.strict_devmem=1
 dpdk-patched      patched  noiommu  64M      dpdk-wc.sh hugepages=48
+dpdk-patched-iommu patched iommu   64M      dpdk-wc.sh hugepages=48
 dpdk-stock        stock    noiommu  64M      dpdk-wc.sh hugepages=48
 dpdk-debian-dkms  debian-dkms iommu 64M      dpdk-wc.sh hugepages=48,vmtest.iommufd=0,vmtest.strict_devmem=1
 "
