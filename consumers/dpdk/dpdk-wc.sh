@@ -7,20 +7,7 @@
 # (patched: write-combining) or none (stock: uncached, the reason logged
 # once, nothing fails).  Prints TAP.
 B=/tests/bin
-n=0
-fails=0
-t() { # t "description" command...: ok if the command succeeds
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		fails=$((fails + 1))
-	fi
-}
-has() { grep -q -- "$1" "$2"; }
+. /tests/lib/tap.sh	# t, has, $n, $fails
 count() { grep -c -- "$1" "$2"; }
 field() { # field NAME FILE: the word after NAME on the probe line
 	sed -n "s/^probe .* $1 \([^ ]*\).*/\1/p" "$2" | head -1

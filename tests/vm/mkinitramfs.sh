@@ -17,6 +17,8 @@ for a in $("$root/bin/busybox" --list); do
 done
 cp "$here/guest/init.sh" "$root/init"
 chmod +x "$root/init"
+mkdir -p "$root/tests/lib"
+cp "$here/guest/tap.sh" "$root/tests/lib/tap.sh"
 
 copy_lib() { # copy a file keeping its absolute path (follows symlinks)
 	local f=$1

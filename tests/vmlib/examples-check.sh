@@ -1,20 +1,7 @@
 #!/bin/sh
 # Runs the examples (and the CLI when present) inside the VM and checks
 # their output; prints TAP.  VMTEST_KERNEL tells which kernel this is.
-n=0
-fails=0
-t() { # t "description" command...: ok if the command succeeds
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		fails=$((fails + 1))
-	fi
-}
-has() { grep -q -- "$1" "$2"; }
+. /tests/lib/tap.sh	# t, has, $n, $fails
 
 B=/tests/bin
 region-dump > /tmp/rd.out 2>&1; rd=$?
