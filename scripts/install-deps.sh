@@ -17,8 +17,9 @@ pkgs=(
 	# pahole: Debian's 6.12 headers (unpacked, tests/vm/debian-kernel.sh)
 	# build modules with BTF; installing the headers would pull it in
 	dwarves
-	# VM
-	qemu-system-x86 busybox-static
+	# VM (kmod: depmod for the module tree of Debian's kernel in the
+	# initramfs, tests/vm/debian-modules.sh; nothing is loaded on the host)
+	qemu-system-x86 busybox-static kmod
 	# DPDK 22.11 with libvfiomap (consumers/dpdk/build.sh; devtools need gawk)
 	python3-pyelftools libnuma-dev gawk
 )
