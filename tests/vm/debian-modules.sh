@@ -4,7 +4,8 @@
 # Debian's image, plus (optionally) the DKMS-built modules under
 # updates/dkms, which depmod ranks first ("updates built-in", as on an
 # installed system), plus the suite's page table dump helper (ptdump/,
-# built here against Debian's headers: Debian has no PTDUMP_DEBUGFS).  Appended to the suite's initramfs (the kernel
+# built here against Debian's headers: Debian has no PTDUMP_DEBUGFS) and,
+# with the DKMS modules, its test-only variant driver (variant/).  Appended to the suite's initramfs (the kernel
 # unpacks concatenated archives in order).
 #
 #   tests/vm/debian-modules.sh OUT.cpio.gz ABI IMAGE_DIR [DKMS_MODULES_DIR]
@@ -45,6 +46,21 @@ rm -rf "$root/ptdump-build" "$root/ptdump.log"
 if [ -n "$dkms" ]; then
 	mkdir -p "$dst/updates/dkms"
 	find "$dkms" -name '*.ko' -exec cp {} "$dst/updates/dkms/" \;
+	# the suite's test-only variant driver (variant/), against the DKMS
+	# modules' headers and symbols, as a variant driver of theirs builds
+	mkdir -p "$root/variant-build"
+	cp "$here/variant/vfiomap_test_variant.c" "$root/variant-build/"
+	echo 'obj-m := vfiomap_test_variant.o' > "$root/variant-build/Kbuild"
+	if ! make -s -C "$kdir" M="$root/variant-build" \
+		NOSTDINC_FLAGS="-nostdinc -I$dkms/../include" \
+		KBUILD_EXTRA_SYMBOLS="$dkms/Module.symvers" modules > "$root/variant.log" 2>&1 ||
+	   grep -E '(warning|error):' "$root/variant.log" >&2; then
+		cat "$root/variant.log" >&2
+		echo "debian-modules: the variant driver does not build cleanly" >&2
+		exit 1
+	fi
+	cp "$root/variant-build/vfiomap_test_variant.ko" "$dst/extra/"
+	rm -rf "$root/variant-build" "$root/variant.log"
 fi
 depmod -b "$root" "$abi"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

@@ -5,7 +5,11 @@
 #             --name SUITE [--kernel-variant stock|patched] [--run a,b]
 #             [--ivshmem-size 64M] [--ivshmem-file PATH] [--keep]
 #             [--append "..."] [--timeout 600] [--log FILE] [--smp N]
-#             [--results FILE] [--mem 1G] [--nics N]
+#             [--results FILE] [--mem 1G] [--nics N] [--bridge]
+#
+# --bridge: ivshmem alone behind a bridge (pci-bridge on i440fx, a PCIe
+# root port on q35), so that vfio-pci can reset it (a secondary bus reset:
+# QEMU's ivshmem has no FLR and no PM reset).
 #
 # Results: "PASS name"/"FAIL name" lines, then "suite S: N passed, N failed".
 # Failures: a failed TAP test, a non-zero exit of a test program, a program
@@ -14,7 +18,7 @@
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kernel= initrd= machine=noiommu name=vm variant=patched run= size=64M
-shm= keep=0 append= timeout=600 log= smp=1 results= mem= nics=0
+shm= keep=0 append= timeout=600 log= smp=1 results= mem= nics=0 bridge=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -31,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--nics) nics=$2; shift ;;
+	--bridge) bridge=1 ;;
 	--results) results=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	*) echo "run-vm.sh: unknown option $1" >&2; exit 2 ;;
@@ -62,8 +67,16 @@ iommu)
 esac
 # extra QEMU arguments, e.g. "-icount shift=0" for clock-free figures
 [ -n "${VMTEST_QEMU_EXTRA:-}" ] && read -r -a extra <<<"$VMTEST_QEMU_EXTRA" && qemu+=("${extra[@]}")
-qemu+=(-object "memory-backend-file,id=hostmem,size=$size,mem-path=$shm,share=on,prealloc=on"
-       -device ivshmem-plain,memdev=hostmem -device edu)
+qemu+=(-object "memory-backend-file,id=hostmem,size=$size,mem-path=$shm,share=on,prealloc=on")
+ivshmem=ivshmem-plain,memdev=hostmem
+if [ $bridge -eq 1 ]; then
+	case $machine in
+	noiommu) qemu+=(-device pci-bridge,id=br0,chassis_nr=1) ;;
+	iommu) qemu+=(-device pcie-root-port,id=br0,chassis=1) ;;
+	esac
+	ivshmem=$ivshmem,bus=br0,addr=0
+fi
+qemu+=(-device "$ivshmem" -device edu)
 # --nics N: N e1000 on one hub, so that what one sends the others receive
 for ((i = 0; i < nics; i++)); do
 	qemu+=(-netdev "hubport,id=nic$i,hubid=0" -device "e1000,netdev=nic$i")

@@ -18,12 +18,14 @@ suites_table="
 patched-noiommu   patched  noiommu  64M      -         vmtest.stress=10
 patched-nopat     patched  noiommu  64M      kernel-uapi nopat
 patched-iommu     patched  iommu    64M      -         vmtest.stress=10
+patched-reset     patched  noiommu  64M      kernel-uapi vmtest.reset=1
 stock-noiommu     stock    noiommu  64M      -         -
 stock-iommu       stock    iommu    64M      -         -
 debug-noiommu     debug    noiommu  64M      -         vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300,no5lvl
 debug-iommu       debug    iommu    64M      kernel-stress,vfio-selftests.sh vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300,no5lvl
-debian-dkms       debian-dkms  iommu 64M     -         vmtest.stress=10,vmtest.iommufd=0,vmtest.strict_devmem=1
+debian-dkms       debian-dkms  iommu 64M     -         vmtest.stress=10,vmtest.iommufd=0,vmtest.strict_devmem=1,vmtest.variant=1
 debian-stock      debian-stock iommu 64M     -         vmtest.iommufd=0,vmtest.strict_devmem=1
+debian-dkms-reset debian-dkms iommu 64M     kernel-uapi vmtest.reset=1,vmtest.iommufd=0,vmtest.strict_devmem=1
 dpdk-patched      patched  noiommu  64M      dpdk-wc.sh hugepages=48
 dpdk-patched-iommu patched iommu   64M      dpdk-wc.sh hugepages=48
 dpdk-stock        stock    noiommu  64M      dpdk-wc.sh hugepages=48
@@ -169,6 +171,8 @@ for name in $wanted; do
 	[ "$params" = - ] || args+=(--append "${params//,/ }")
 	# dpdk-*: two e1000 on one hub for testpmd
 	case $name in dpdk-*) args+=(--nics 2) ;; esac
+	# vmtest.reset=1: ivshmem behind a bridge, where vfio-pci can reset it
+	case ",$params," in *,vmtest.reset=1,*) args+=(--bridge) ;; esac
 	# the debug kernel (KASAN, lockdep) is several times slower under TCG
 	[ "$variant" = debug ] && args+=(--timeout 1800)
 	"$here/run-vm.sh" "${args[@]}"

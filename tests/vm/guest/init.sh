@@ -27,6 +27,10 @@ if [ -d "/lib/modules/$(uname -r)" ]; then
 	for m in vfio-pci vfio_iommu_type1 vfiomap_ptdump; do
 		modprobe "$m" || echo "@@INFO modprobe $m failed"
 	done
+	# the test-only variant driver, built with the DKMS modules only
+	if [ -e "/lib/modules/$(uname -r)/extra/vfiomap_test_variant.ko" ]; then
+		modprobe vfiomap_test_variant || echo "@@INFO modprobe vfiomap_test_variant failed"
+	fi
 	echo "@@INFO modules: $(for m in vfio vfio_iommu_type1 vfio_pci_core vfio_pci; do
 		[ -d /sys/module/$m ] && printf '%s(%s) ' $m "$(cat /sys/module/$m/taint 2>/dev/null)"; done)"
 	[ -e /sys/module/vfio/parameters/max_mmap_cookies ] &&

@@ -14,13 +14,20 @@
  * debugfs vfiomap_test_variant/mmap_calls counts the calls of its mmap():
  * the mapping of a cookie must go through it, as that of an offset does.
  *
- * tests/vm/kernel.sh builds it into the suite's patched 7.3 kernels.
+ * tests/vm/kernel.sh builds it into the suite's patched 7.3 kernels;
+ * tests/vm/debian-modules.sh builds it as a module for Debian's 6.12 with
+ * the vfiomap DKMS modules.  6.12 has no get_region_info_caps: there the
+ * driver reports the region in its own ioctl(), and the core cannot ask
+ * it for the size of a region, so the driver checks a cookie's range in
+ * its mmap_cookie_create callback before calling the helper (what the
+ * 6.12 backport asks of a variant driver that opts in).
  */
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/version.h>
 #include <linux/vfio_pci_core.h>
 
 #define TV_BAR	VFIO_PCI_BAR2_REGION_INDEX
@@ -50,6 +57,43 @@ static bool tv_visible(struct vfio_pci_core_device *vdev, u64 pos, u64 count)
 	return off < len && count <= len - off;
 }
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+/* 6.12: region info comes from the driver's ioctl() */
+static long tv_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+		     unsigned long arg)
+{
+	struct vfio_pci_core_device *vdev = tv_vdev(core_vdev);
+	struct vfio_region_info info;
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	void __user *uarg = (void __user *)arg;
+
+	if (cmd != VFIO_DEVICE_GET_REGION_INFO)
+		return vfio_pci_core_ioctl(core_vdev, cmd, arg);
+	if (copy_from_user(&info, uarg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	if (info.index != TV_BAR)
+		return vfio_pci_core_ioctl(core_vdev, cmd, arg);
+	info.offset = VFIO_PCI_INDEX_TO_OFFSET(info.index);
+	info.size = tv_bar_len(vdev);
+	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+		     VFIO_REGION_INFO_FLAG_MMAP;
+	info.cap_offset = 0;
+	return copy_to_user(uarg, &info, minsz) ? -EFAULT : 0;
+}
+
+/* 6.12: the core checks a cookie against the BAR; the driver, its half */
+static int tv_mmap_cookie_create(struct vfio_device *core_vdev,
+				 struct vfio_mmap_cookie *cookie)
+{
+	if (!tv_visible(tv_vdev(core_vdev),
+			VFIO_PCI_INDEX_TO_OFFSET(cookie->index) +
+			cookie->region_offset, cookie->size))
+		return -EINVAL;
+	return vfio_pci_core_mmap_cookie_create(core_vdev, cookie);
+}
+#else
 static int tv_get_region_info(struct vfio_device *core_vdev,
 			      struct vfio_region_info *info,
 			      struct vfio_info_cap *caps)
@@ -65,6 +109,7 @@ static int tv_get_region_info(struct vfio_device *core_vdev,
 		      VFIO_REGION_INFO_FLAG_MMAP;
 	return 0;
 }
+#endif
 
 static ssize_t tv_read(struct vfio_device *core_vdev, char __user *buf,
 		       size_t count, loff_t *ppos)
@@ -109,18 +154,28 @@ static const struct vfio_device_ops tv_ops = {
 	.release = vfio_pci_core_release_dev,
 	.open_device = tv_open_device,
 	.close_device = vfio_pci_core_close_device,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+	.ioctl = tv_ioctl,
+#else
 	.ioctl = vfio_pci_core_ioctl,
 	.get_region_info_caps = tv_get_region_info,
+#endif
 	.device_feature = vfio_pci_core_ioctl_feature,
 	.read = tv_read,
 	.write = tv_write,
 	.mmap = tv_mmap,
+#if LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0)
+	.mmap_cookie_create = tv_mmap_cookie_create,
+#else
 	.mmap_cookie_create = vfio_pci_core_mmap_cookie_create,
+#endif
 	.mmap_cookie_destroy = vfio_pci_core_mmap_cookie_destroy,
 	.mmap_cookie_mmap = vfio_pci_core_mmap_cookie_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 0, 0)
 	.match_token_uuid = vfio_pci_core_match_token_uuid,
+#endif
 	.bind_iommufd = vfio_iommufd_physical_bind,
 	.unbind_iommufd = vfio_iommufd_physical_unbind,
 	.attach_ioas = vfio_iommufd_physical_attach_ioas,
