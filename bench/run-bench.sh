@@ -8,10 +8,13 @@ set -euo pipefail
 # --icount: guest time is counted in instructions (-icount shift=0: 1
 # virtual ns per guest instruction, no sleeping), so figures do not depend
 # on the host's load or on TCG's translation caches, and a ratio between
-# two kernels compares the code they run (rows 7 and 8).  Without it, host
-# time under TCG.
+# two kernels compares the code they run (rows 7 and 8, held there to the
+# series' targets: 1.1x and 1.02x).  Without it, host time under TCG (rows
+# 7 and 8 within 1.5x and 1.1x: noise).
+icount=0
 if [ "${1:-}" = --icount ]; then
 	export VMTEST_QEMU_EXTRA="-icount shift=0,sleep=off"
+	icount=1
 	shift
 fi
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +33,7 @@ size=2G
 set +e
 "$repo/tests/vm/run-vm.sh" --kernel "$kernel" --initrd "$work/initrd.gz" --machine noiommu \
 	--name bench --run vfiomap-bench --ivshmem-size $size --mem 1G --timeout 1500 \
-	--append "vmtest.bench=$mode" --log "$work/console.log" > "$work/verdict" 2>&1
+	--append "vmtest.bench=$mode vmtest.icount=$icount" --log "$work/console.log" > "$work/verdict" 2>&1
 rc=$?
 set -e
 # The stock kernel's read()/write() figures, for row 8 (same size, same
@@ -46,9 +49,11 @@ set -e
 echo "benchmark ($mode, patched kernel, QEMU TCG ${VMTEST_QEMU_EXTRA:-host time}, ivshmem BAR2 $size): $(date -u +%F)"
 grep '^|' "$work/console.log" || true
 sed -n '/@@BENCH-JSON-BEGIN/,/@@BENCH-JSON-END/p' "$work/stock.log" | sed '1d;$d' > "$work/stock.json"
-row8=$(python3 - "$work/console.log" "$work/stock.json" <<'PY'
+row8=$(python3 - "$work/console.log" "$work/stock.json" "$icount" <<'PY'
 import json, re, sys
 log = open(sys.argv[1]).read()
+# counted in instructions: the series' target; host time under TCG: 1.1x
+limit = 1.02 if sys.argv[3] == "1" else 1.1
 m = re.search(r"@@BENCH-JSON-BEGIN\n(.*?)\n@@BENCH-JSON-END", log, re.S)
 try:
     rw = json.loads(m.group(1))["rw"]
@@ -57,14 +62,14 @@ try:
     patched = [min(a, b) for a, b in zip(rw["none_ns"], rw["after_ns"])]
     stock = json.loads(open(sys.argv[2]).read())["rw_ns"]
 except Exception as e:
-    print("| 8. read/write at the BAR, patched (no cookie) vs stock | no result (%s) | <= 1.1x | |" % e)
+    print("| 8. read/write at the BAR, patched (no cookie) vs stock | no result (%s) | <= %gx | |" % (e, limit))
     sys.exit(0)
 ratios = [p / s for p, s in zip(patched, stock)]
 worst = max(ratios)
 print("| 8. read/write at the BAR, patched (no cookie) vs stock | pread/pwrite 4 B %.0f/%.0f vs %.0f/%.0f ns, "
-      "64 B %.0f/%.0f vs %.0f/%.0f ns (worst %.2fx) | <= 1.1x | %s |"
+      "64 B %.0f/%.0f vs %.0f/%.0f ns (worst %.3fx) | <= %gx | %s |"
       % (patched[0], patched[1], stock[0], stock[1], patched[2], patched[3], stock[2], stock[3],
-         worst, "met" if worst <= 1.1 else "**missed**"))
+         worst, limit, "met" if worst <= limit else "**missed**"))
 PY
 )
 echo "$row8"

@@ -30,6 +30,11 @@
 #define PG 4096ULL
 
 static bool short_mode;
+/*
+ * Guest time counted in instructions (-icount, vmtest.icount=1): figures
+ * are deterministic, and rows 7 and 8 are held to the series' targets
+ */
+static bool icount_mode;
 static char json[8192];
 static size_t json_len;
 
@@ -213,6 +218,8 @@ int main(int argc, char **argv)
 		}
 		if (strstr(cmdline, "vmtest.bench=short"))
 			short_mode = true;
+		if (strstr(cmdline, "vmtest.icount=1"))
+			icount_mode = true;
 		if (strstr(cmdline, "vmtest.benchrw=1"))
 			return rw_only();
 	}
@@ -435,10 +442,12 @@ int main(int argc, char **argv)
 			worst = wc[k] / none[k] > worst ? wc[k] / none[k] : worst;
 		char v[256];
 		snprintf(v, sizeof(v), "pread/pwrite 4 B %.0f/%.0f ns, 64 B %.0f/%.0f ns; with a WC cookie "
-			 "%.0f/%.0f, %.0f/%.0f ns (worst %.2fx); after %.0f/%.0f, %.0f/%.0f ns",
+			 "%.0f/%.0f, %.0f/%.0f ns (worst %.3fx); after %.0f/%.0f, %.0f/%.0f ns",
 			 none[0], none[1], none[2], none[3], wc[0], wc[1], wc[2], wc[3], worst,
 			 after[0], after[1], after[2], after[3]);
-		row("7. read/write at the BAR, WC cookie elsewhere vs none", v, "<= 1.5x", worst <= 1.5);
+		/* host time under TCG is noise at this scale: 1.5x there */
+		row("7. read/write at the BAR, WC cookie elsewhere vs none", v,
+		    icount_mode ? "<= 1.1x" : "<= 1.5x", worst <= (icount_mode ? 1.1 : 1.5));
 		jadd(",\"rw\":{\"calls\":%ld,\"none_ns\":[%.1f,%.1f,%.1f,%.1f],\"wc_ns\":[%.1f,%.1f,%.1f,%.1f],"
 		     "\"after_ns\":[%.1f,%.1f,%.1f,%.1f],\"worst_ratio\":%.3f}",
 		     n, none[0], none[1], none[2], none[3], wc[0], wc[1], wc[2], wc[3],
