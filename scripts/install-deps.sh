@@ -20,6 +20,8 @@ pkgs=(
 	# VM (kmod: depmod for the module tree of Debian's kernel in the
 	# initramfs, tests/vm/debian-modules.sh; nothing is loaded on the host)
 	qemu-system-x86 busybox-static kmod
+	# arm64 VM suite: QEMU "virt", a static cross-built /init
+	qemu-system-arm libc6-dev-arm64-cross
 	# DPDK 22.11 with libvfiomap (consumers/dpdk/build.sh; devtools need gawk)
 	python3-pyelftools libnuma-dev gawk
 )

@@ -6,6 +6,10 @@
 #             [--ivshmem-size 64M] [--ivshmem-file PATH] [--keep]
 #             [--append "..."] [--timeout 600] [--log FILE] [--smp N]
 #             [--results FILE] [--mem 1G] [--nics N] [--bridge]
+#             [--arch x86_64|arm64]
+#
+# --arch arm64: QEMU's "virt" machine (cortex-a57, TCG, PL011 console,
+# PSCI power-off), no-IOMMU only, ivshmem without the edu device.
 #
 # --bridge: ivshmem alone behind a bridge (pci-bridge on i440fx, a PCIe
 # root port on q35), so that vfio-pci can reset it (a secondary bus reset:
@@ -19,6 +23,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kernel= initrd= machine=noiommu name=vm variant=patched run= size=64M
 shm= keep=0 append= timeout=600 log= smp=1 results= mem= nics=0 bridge=0
+arch=x86_64
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) kernel=$2; shift ;;
@@ -36,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift ;;
 	--nics) nics=$2; shift ;;
 	--bridge) bridge=1 ;;
+	--arch) arch=$2; shift ;;
 	--results) results=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	*) echo "run-vm.sh: unknown option $1" >&2; exit 2 ;;
@@ -52,13 +58,23 @@ fi
 rm -f "$shm"
 truncate -s "$size" "$shm"
 
-cmdline="console=ttyS0 panic=-1 vmtest.machine=$machine vmtest.kernel=$variant"
+console=ttyS0
+[ "$arch" = arm64 ] && console=ttyAMA0
+cmdline="console=$console panic=-1 vmtest.machine=$machine vmtest.kernel=$variant"
 [ -n "$run" ] && cmdline="$cmdline vmtest.run=$run"
-qemu=(qemu-system-x86_64 -nographic -no-reboot -cpu max -m "$mem" -smp "$smp"
-      -kernel "$kernel" -initrd "$initrd")
+case $arch in
+x86_64)
+	qemu=(qemu-system-x86_64 -nographic -no-reboot -cpu max -m "$mem" -smp "$smp"
+	      -kernel "$kernel" -initrd "$initrd") ;;
+arm64)
+	[ "$machine" = noiommu ] || { echo "run-vm.sh: arm64: no-IOMMU only" >&2; exit 2; }
+	qemu=(qemu-system-aarch64 -nographic -no-reboot -machine virt -cpu cortex-a57
+	      -m "$mem" -smp "$smp" -kernel "$kernel" -initrd "$initrd") ;;
+*) echo "unknown arch $arch" >&2; exit 2 ;;
+esac
 case $machine in
 noiommu)
-	qemu+=(-machine pc)
+	[ "$arch" = x86_64 ] && qemu+=(-machine pc)
 	cmdline="$cmdline vfio.enable_unsafe_noiommu_mode=1" ;;
 iommu)
 	qemu+=(-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on)
@@ -76,7 +92,8 @@ if [ $bridge -eq 1 ]; then
 	esac
 	ivshmem=$ivshmem,bus=br0,addr=0
 fi
-qemu+=(-device "$ivshmem" -device edu)
+qemu+=(-device "$ivshmem")
+[ "$arch" = x86_64 ] && qemu+=(-device edu)
 # --nics N: N e1000 on one hub, so that what one sends the others receive
 for ((i = 0; i < nics; i++)); do
 	qemu+=(-netdev "hubport,id=nic$i,hubid=0" -device "e1000,netdev=nic$i")

@@ -30,7 +30,13 @@ dpdk-patched      patched  noiommu  64M      dpdk-wc.sh hugepages=48
 dpdk-patched-iommu patched iommu   64M      dpdk-wc.sh hugepages=48
 dpdk-stock        stock    noiommu  64M      dpdk-wc.sh hugepages=48
 dpdk-debian-dkms  debian-dkms iommu 64M      dpdk-wc.sh hugepages=48,vmtest.iommufd=0,vmtest.strict_devmem=1
+arm64-patched     arm64    noiommu  64M      arm64-wc  -
 "
+# arm64-patched: the 7.3 series built for arm64 (kernel.sh arm64) on QEMU's
+# "virt" machine, no-IOMMU; its initramfs is tests/vm/arm64/arm64-wc.c
+# alone (static, cross-compiled), which checks the memory type of each
+# page (MAIR index, from the ptdump helper) through cookies and offsets:
+# there the one-type-per-page rule is the series' own doing, not PAT's.
 # dpdk-*: DPDK 22.11 with consumers/dpdk's bus/pci patch (built by
 # consumers/dpdk/build.sh into BUILDDIR/dpdk) probes ivshmem through
 # vfio-pci with RTE_PCI_DRV_WC_ACTIVATE, primary and secondary process;
@@ -106,7 +112,7 @@ echo "guest programs: ${programs[*]##*/}"
 declare -A kernels initrds
 # the kernels the wanted suites use (the table's second column)
 needed=$(for w in $wanted; do echo "$suites_table" | awk -v n="$w" '$1 == n {print $2}'; done | sort -u)
-for variant in patched stock debug; do
+for variant in patched stock debug arm64; do
 	echo "$needed" | grep -qx "$variant" || continue
 	start=$SECONDS
 	if k=$("$here/kernel.sh" "$variant" | tail -1) && [ -f "$k" ]; then
@@ -117,6 +123,10 @@ for variant in patched stock debug; do
 		fail "vm/kernel-build-$variant"
 	fi
 done
+if [ -n "${kernels[arm64]:-}" ]; then
+	initrds[arm64]=$logdir/initrd-arm64.cpio.gz
+	"$here/arm64/mkinitramfs.sh" "${initrds[arm64]}" || { fail vm/initramfs-arm64; unset 'kernels[arm64]'; }
+fi
 for variant in debian-dkms debian-stock; do
 	echo "$needed" | grep -qx "$variant" || continue
 	start=$SECONDS
@@ -154,7 +164,7 @@ for name in $wanted; do
 	# what the tests expect of the kernel: cookies (patched) or not (stock)
 	kexpect=$variant
 	case $variant in
-	debian-dkms) kexpect=patched ;;
+	debian-dkms|arm64) kexpect=patched ;;
 	debian-stock) kexpect=stock ;;
 	esac
 	args=(--kernel "${kernels[$variant]}" --initrd "${initrds[$variant]}" --machine "$machine"
@@ -171,6 +181,7 @@ for name in $wanted; do
 	[ "$params" = - ] || args+=(--append "${params//,/ }")
 	# dpdk-*: two e1000 on one hub for testpmd
 	case $name in dpdk-*) args+=(--nics 2) ;; esac
+	[ "$variant" = arm64 ] && args+=(--arch arm64)
 	# vmtest.reset=1: ivshmem behind a bridge, where vfio-pci can reset it
 	case ",$params," in *,vmtest.reset=1,*) args+=(--bridge) ;; esac
 	# the debug kernel (KASAN, lockdep) is several times slower under TCG

@@ -9,7 +9,12 @@
  *
  * A range with no entry is listed too, without flags, as ptdump does.
  * so that the suite reads memory types (PAT index bits) the same way on
- * every kernel.  Never loaded outside the test VM.
+ * every kernel.  On arm64 (the arm64 suite builds it into its kernel) the
+ * memory type is the entry's MAIR index, named after the kernel's MT_*:
+ *
+ *   0x<start>-0x<end> USR RW MT=NORMAL_NC pte
+ *
+ * Never loaded outside the test VM.
  */
 #include <linux/debugfs.h>
 #include <linux/mm.h>
@@ -25,8 +30,45 @@ static void hole(struct seq_file *m, unsigned long start, unsigned long end,
 	seq_printf(m, "0x%016lx-0x%016lx %s\n", start, end, level);
 }
 
+#ifdef CONFIG_ARM64
+/* the whole descriptor: attributes sit in its low and high bits */
+#define PUD_BITS(pud)	pud_val(pud)
+#define PMD_BITS(pmd)	pmd_val(pmd)
+#define PTE_BITS(pte)	pte_val(pte)
+
+static const char *mt_name(u64 val)
+{
+	switch ((val & PTE_ATTRINDX_MASK) >> 2) {
+	case MT_NORMAL:
+		return "NORMAL";
+	case MT_NORMAL_TAGGED:
+		return "NORMAL_TAGGED";
+	case MT_NORMAL_NC:
+		return "NORMAL_NC";
+	case MT_DEVICE_nGnRnE:
+		return "DEVICE_nGnRnE";
+	case MT_DEVICE_nGnRE:
+		return "DEVICE_nGnRE";
+	default:
+		return "OTHER";
+	}
+}
+
 static void show(struct seq_file *m, unsigned long start, unsigned long size,
-		 unsigned long flags, bool large, const char *level)
+		 u64 val, bool large, const char *level)
+{
+	seq_printf(m, "0x%016lx-0x%016lx %s%sMT=%s %s\n", start, start + size,
+		   val & PTE_USER ? "USR " : "",
+		   val & PTE_RDONLY ? "ro " : "RW ", mt_name(val), level);
+}
+#else
+/* x86: the flags of an entry of its size (a large entry's PAT bit is 12) */
+#define PUD_BITS(pud)	pud_flags(pud)
+#define PMD_BITS(pmd)	pmd_flags(pmd)
+#define PTE_BITS(pte)	pte_flags(pte)
+
+static void show(struct seq_file *m, unsigned long start, unsigned long size,
+		 u64 flags, bool large, const char *level)
 {
 	unsigned long pat = large ? _PAGE_PAT_LARGE : _PAGE_PAT;
 
@@ -39,6 +81,7 @@ static void show(struct seq_file *m, unsigned long start, unsigned long size,
 		   flags & pat ? "PAT " : "",
 		   large ? "PSE " : "", level);
 }
+#endif
 
 static void walk(struct seq_file *m, struct vm_area_struct *vma)
 {
@@ -69,7 +112,7 @@ static void walk(struct seq_file *m, struct vm_area_struct *vma)
 			continue;
 		}
 		if (pud_leaf(*pud)) {
-			show(m, addr & PUD_MASK, PUD_SIZE, pud_flags(*pud), true,
+			show(m, addr & PUD_MASK, PUD_SIZE, PUD_BITS(*pud), true,
 			     "pud");
 			addr = (addr & PUD_MASK) + PUD_SIZE;
 			continue;
@@ -81,14 +124,14 @@ static void walk(struct seq_file *m, struct vm_area_struct *vma)
 			continue;
 		}
 		if (pmd_leaf(*pmd)) {
-			show(m, addr & PMD_MASK, PMD_SIZE, pmd_flags(*pmd), true,
+			show(m, addr & PMD_MASK, PMD_SIZE, PMD_BITS(*pmd), true,
 			     "pmd");
 			addr = (addr & PMD_MASK) + PMD_SIZE;
 			continue;
 		}
 		pte = ptep_get(pte_offset_kernel(pmd, addr));
 		if (pte_present(pte))
-			show(m, addr, PAGE_SIZE, pte_flags(pte), false, "pte");
+			show(m, addr, PAGE_SIZE, PTE_BITS(pte), false, "pte");
 		else
 			hole(m, addr, addr + PAGE_SIZE, "pte");
 		addr += PAGE_SIZE;
