@@ -23,6 +23,7 @@ stock-noiommu     stock    noiommu  64M      -         -
 stock-iommu       stock    iommu    64M      -         -
 debug-noiommu     debug    noiommu  64M      -         vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300,no5lvl
 debug-iommu       debug    iommu    64M      kernel-stress,vfio-selftests.sh vmtest.stress=20,vmtest.failslab=1,acpi=noirq,rcupdate.rcu_cpu_stall_timeout=300,no5lvl
+debug-reset       debug    noiommu  64M      kernel-uapi vmtest.reset=1,acpi=noirq,no5lvl
 debian-dkms       debian-dkms  iommu 64M     -         vmtest.stress=10,vmtest.iommufd=0,vmtest.strict_devmem=1,vmtest.variant=1
 debian-stock      debian-stock iommu 64M     -         vmtest.iommufd=0,vmtest.strict_devmem=1
 debian-dkms-reset debian-dkms iommu 64M     kernel-uapi vmtest.reset=1,vmtest.iommufd=0,vmtest.strict_devmem=1
