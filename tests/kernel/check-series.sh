@@ -4,7 +4,7 @@
 #    but the justified ones listed below;
 #  - bisectability: apply patches 1..k on a pristine tree and build, for
 #    every k, with no compiler warning or error in drivers/vfio;
-#  - 7.3: drivers/vfio/ also builds warning-free for i386 (32-bit offsets),
+#  - 7.3: drivers/vfio/ also builds warning-free for i386 (32-bit offsets)
 #    and for arm64 after every patch (Debian's gcc-aarch64-linux-gnu; the
 #    memory type comes from the VMA there, not from PAT);
 #  - scripts/kernel-doc -Wall reports no warning in the files the series
@@ -183,6 +183,22 @@ if [ "$kseries" = 7.3 ] && [ "$build" -eq 1 ]; then
 	fi
 fi
 
+# i386 (32-bit: offsets are u64 while vm_pgoff and pointers are 32-bit;
+# cookies are 64-bit only): configured on the pristine tree as well, and
+# drivers/vfio/ rebuilt after each patch
+i386=0
+out32="$work/build-i386"
+i386_make=(make ARCH=i386 O="$out32")
+if [ "$kseries" = 7.3 ] && [ "$build" -eq 1 ]; then
+	i386=1
+	if ! (cd "$src" && cross_config "$repo/tests/vm/config/i386.config" \
+		"${i386_make[@]}") >"$work/build-i386.log" 2>&1; then
+		echo "  i386: no config (see $work/build-i386.log)" >&2
+		result FAIL "series/$kseries/i386-config"
+		i386=0
+	fi
+fi
+
 k=0
 for p in "${series[@]}"; do
 	k=$((k + 1))
@@ -218,8 +234,18 @@ for p in "${series[@]}"; do
 			result FAIL "series/$kseries/arm64-build-drivers-vfio/1..$k"
 		fi
 	fi
+	if [ $i386 -eq 1 ]; then
+		ilog="$work/build-i386-$k.log"
+		if (cd "$src" && "${i386_make[@]}" -j"$jobs" drivers/vfio/) >"$ilog" 2>&1 &&
+		   ! grep -E 'drivers/vfio/.*(warning|error):' "$ilog" >&2; then
+			result PASS "series/$kseries/i386-build-drivers-vfio/1..$k"
+		else
+			tail -20 "$ilog" >&2
+			result FAIL "series/$kseries/i386-build-drivers-vfio/1..$k"
+		fi
+	fi
 done
-rm -rf "$outarm"
+rm -rf "$outarm" "$out32"
 
 kdoc "$work/kernel-doc.after"
 new_kdoc=$(comm -13 "$work/kernel-doc.before" "$work/kernel-doc.after")
@@ -230,25 +256,6 @@ else
 	result FAIL "series/$kseries/kernel-doc"
 fi
 
-# 32-bit: drivers/vfio must build without a warning (offsets are u64 while
-# vm_pgoff and pointers are 32-bit; cookies are 64-bit only).
-i386=0
-if [ "$kseries" = 7.3 ] && [ "$failed" -eq 0 ]; then
-	i386=1
-	out32="$work/build-i386"
-	echo "building drivers/vfio for i386 ..." >&2
-	if (cd "$src" && cross_config "$repo/tests/vm/config/i386.config" \
-		make ARCH=i386 O="$out32" &&
-	    make ARCH=i386 O="$out32" -j"$jobs" drivers/vfio/) >"$work/build-i386.log" 2>&1 &&
-	   ! grep -E 'drivers/vfio/.*(warning|error):' "$work/build-i386.log" >&2; then
-		result PASS "series/$kseries/i386-build-drivers-vfio"
-	else
-		tail -20 "$work/build-i386.log" >&2
-		result FAIL "series/$kseries/i386-build-drivers-vfio"
-	fi
-	rm -rf "$out32"
-fi
-
 echo "$passed passed, $failed failed"
 if [ "$failed" -eq 0 ]; then
 	# Keep only the verdict: the tree and objects are big.
@@ -257,9 +264,9 @@ if [ "$failed" -eq 0 ]; then
 		if [ "$build" -eq 1 ]; then echo "PASS series/$kseries/bisect-build/1..$i"
 		else echo "PASS series/$kseries/apply/1..$i"; fi
 		[ $arm64 -eq 0 ] || echo "PASS series/$kseries/arm64-build-drivers-vfio/1..$i"
+		[ $i386 -eq 0 ] || echo "PASS series/$kseries/i386-build-drivers-vfio/1..$i"
 	  done
-	  echo "PASS series/$kseries/kernel-doc"
-	  [ $i386 -eq 0 ] || echo "PASS series/$kseries/i386-build-drivers-vfio"; } > "$work/ok.tmp"
+	  echo "PASS series/$kseries/kernel-doc"; } > "$work/ok.tmp"
 	rm -rf "$src" "$out" "$work/modules"
 	mv "$work/ok.tmp" "$work/ok"
 	exit 0
