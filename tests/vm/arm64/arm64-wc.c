@@ -16,11 +16,12 @@
  *    host against the shared file).
  *
  * The memory type is read from the page table dump of the suite's ptdump
- * helper (tests/vm/ptdump, built into the arm64 kernel).  Prints TAP
+ * helper (tests/vm/ptdump, built into the arm64 kernel).  Device, region
+ * and page-table helpers are the x86 guests' (tests/vm/guest/vmtest.c),
+ * built into this static binary.  Prints TAP
  * between @@BEGIN/@@END, then @@DONE, for tests/vm/judge.py; powers off.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -37,9 +38,9 @@
 #include <unistd.h>
 
 #include "vfio_mmap_cookie.h"
+#include "vmtest.h"
 
 #define PG 4096UL
-#define PTDUMP "/sys/kernel/debug/vfiomap_ptdump/current"
 
 static int nr_test, nr_fail;
 
@@ -69,80 +70,6 @@ static int put(const char *path, const char *val)
 	n = write(fd, val, strlen(val));
 	close(fd);
 	return n < 0 ? -errno : 0;
-}
-
-/* The first device of @vendor:@device, as a sysfs name */
-static int find_device(const char *vendor, const char *device, char *bdf,
-		       size_t len)
-{
-	DIR *d = opendir("/sys/bus/pci/devices");
-	struct dirent *e;
-	int ret = -ENODEV;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		char path[512], v[16] = "", dv[16] = "";
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-		f = fopen(path, "r");
-		if (!f || !fgets(v, sizeof(v), f)) {
-			if (f)
-				fclose(f);
-			continue;
-		}
-		fclose(f);
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
-		f = fopen(path, "r");
-		if (!f || !fgets(dv, sizeof(dv), f)) {
-			if (f)
-				fclose(f);
-			continue;
-		}
-		fclose(f);
-		if (!strncmp(v, vendor, strlen(vendor)) &&
-		    !strncmp(dv, device, strlen(device))) {
-			snprintf(bdf, len, "%s", e->d_name);
-			ret = 0;
-			break;
-		}
-	}
-	closedir(d);
-	return ret;
-}
-
-/* The device file of @bdf through its no-IOMMU group */
-static int open_device(const char *bdf)
-{
-	char path[512], link[256], *grp;
-	struct vfio_group_status st = { .argsz = sizeof(st) };
-	ssize_t n;
-	int container, group, fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -errno;
-	link[n] = 0;
-	grp = strrchr(link, '/');
-	if (!grp)
-		return -EINVAL;
-	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%s", grp + 1);
-	container = open("/dev/vfio/vfio", O_RDWR);
-	group = open(path, O_RDWR);
-	if (container < 0 || group < 0)
-		return -errno;
-	if (ioctl(group, VFIO_GROUP_GET_STATUS, &st) ||
-	    !(st.flags & VFIO_GROUP_FLAGS_VIABLE))
-		return -EPERM;
-	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU))
-		return -errno;
-	fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	return fd < 0 ? -errno : fd;
 }
 
 static int feature(int fd, uint32_t flags,
@@ -186,28 +113,27 @@ static int cookie_destroy(int fd, uint64_t cookie)
 /* WC attributes the region's capability offers, or 0 */
 static uint64_t region_attrs(int fd, uint64_t *offset)
 {
-	char buf[4096];
-	struct vfio_region_info *ri = (void *)buf;
+	struct vfio_region_info *ri;
+	uint64_t attrs = 0;
 	uint32_t off;
 
-	memset(buf, 0, sizeof(buf));
-	ri->argsz = sizeof(buf);
-	ri->index = VFIO_PCI_BAR2_REGION_INDEX;
-	if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ri))
+	if (vmt_region_info(fd, VFIO_PCI_BAR2_REGION_INDEX, &ri))
 		return 0;
 	*offset = ri->offset;
-	if (!(ri->flags & VFIO_REGION_INFO_FLAG_CAPS))
-		return 0;
-	for (off = ri->cap_offset; off && off + sizeof(struct vfio_info_cap_header) <= sizeof(buf);) {
-		struct vfio_info_cap_header *h = (void *)(buf + off);
+	off = ri->flags & VFIO_REGION_INFO_FLAG_CAPS ? ri->cap_offset : 0;
+	while (off && off + sizeof(struct vfio_info_cap_header) <= ri->argsz) {
+		struct vfio_info_cap_header *h = (void *)((char *)ri + off);
 
-		if (h->id == VFIO_REGION_INFO_CAP_MMAP_ATTRS)
-			return ((struct vfio_region_info_cap_mmap_attrs *)h)->attrs;
+		if (h->id == VFIO_REGION_INFO_CAP_MMAP_ATTRS) {
+			attrs = ((struct vfio_region_info_cap_mmap_attrs *)h)->attrs;
+			break;
+		}
 		if (h->next <= off)
 			break;
 		off = h->next;
 	}
-	return 0;
+	free(ri);
+	return attrs;
 }
 
 /*
@@ -217,31 +143,18 @@ static uint64_t region_attrs(int fd, uint64_t *offset)
  */
 static void mem_type(volatile uint32_t *va, char *out, size_t len)
 {
-	char line[256];
-	FILE *f;
+	char line[256], *mt;
 
 	(void)*va;
 	out[0] = 0;
-	f = fopen(PTDUMP, "r");
-	if (!f)
+	if (vmt_pte_flags((const void *)va, line, sizeof(line)))
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long start, end;
-		char *mt;
-
-		if (sscanf(line, "0x%lx-0x%lx", &start, &end) != 2)
-			continue;
-		if ((unsigned long)va < start || (unsigned long)va >= end)
-			continue;
-		mt = strstr(line, "MT=");
-		if (mt) {
-			mt += 3;
-			mt[strcspn(mt, " \n")] = 0;
-			snprintf(out, len, "%s", mt);
-		}
-		break;
+	mt = strstr(line, "MT=");
+	if (mt) {
+		mt += 3;
+		mt[strcspn(mt, " \n")] = 0;
+		snprintf(out, len, "%s", mt);
 	}
-	fclose(f);
 }
 
 static bool is_type(volatile uint32_t *va, const char *want, char *got,
@@ -261,13 +174,15 @@ static void *map(int fd, uint64_t off, size_t size)
 
 static void run(void)
 {
-	char bdf[256], got[64];
+	static const uint32_t pattern[] = { 0xa64c0001, 0xa64c0002, 0xa64c0003 };
+	char bdf[32], got[64];
 	uint64_t bar_off = 0, attrs, c, c2;
 	volatile uint32_t *wc, *legacy;
+	struct vmt_dev d;
 	uint32_t v = 0;
 	int fd, ret;
 
-	ret = find_device("0x1af4", "0x1110", bdf, sizeof(bdf));
+	ret = vmt_find_device(0x1af4, 0x1110, bdf);
 	t(!ret, "found", "ivshmem found (%s)", ret ? strerror(-ret) : bdf);
 	if (ret)
 		return;
@@ -280,11 +195,12 @@ static void run(void)
 		put(path, bdf);
 		put("/sys/bus/pci/drivers_probe", bdf);
 	}
-	fd = open_device(bdf);
-	t(fd >= 0, "open", "device opened through vfio-pci, no-IOMMU (%s)",
-	  fd >= 0 ? "ok" : strerror(-fd));
-	if (fd < 0)
+	ret = vmt_open(bdf, VMT_NOIOMMU, &d);
+	t(!ret, "open", "device opened through vfio-pci, no-IOMMU (%s)",
+	  ret ? strerror(-ret) : "ok");
+	if (ret)
 		return;
+	fd = d.fd;
 
 	attrs = region_attrs(fd, &bar_off);
 	t(attrs & VFIO_MMAP_ATTR_WC, "wc_offered", "BAR2 offers write-combining (attrs 0x%llx)",
@@ -317,15 +233,15 @@ static void run(void)
 	  "page_after_stays_device", "page 17 stays Device-nGnRnE (%s)", got);
 
 	/* writes through WC reach the device; read() sees them */
-	wc[0] = 0xa64c0001;
-	wc[1] = 0xa64c0002;
+	wc[0] = pattern[0];
+	wc[1] = pattern[1];
 	__asm__ __volatile__("dsb st" ::: "memory");
 	t(pread(fd, &v, 4, (off_t)(bar_off + 16 * PG + 4)) == 4 && v == 0xa64c0002,
 	  "pread_sees_wc_write", "pread at the offset sees the WC write (0x%x)", v);
-	v = 0xa64c0003;
+	v = pattern[2];
 	t(pwrite(fd, &v, 4, (off_t)(bar_off + 16 * PG + 8)) == 4 && wc[2] == 0xa64c0003,
 	  "pwrite_seen_through_cookie", "pwrite at the offset is seen through the cookie");
-	printf("@@HOSTCHECK arm64-wc %lu 01004ca602004ca603004ca6\n", 16 * PG);
+	vmt_hostcheck("arm64-wc", 16 * PG, pattern, sizeof(pattern));
 
 	/* destroyed while mapped: the page keeps its type */
 	ret = cookie_destroy(fd, c);
@@ -352,7 +268,7 @@ static void run(void)
 		  "offset_device_after_destroy", "and Device-nGnRnE when it is destroyed unmapped (%s)", got);
 	}
 	munmap((void *)legacy, 3 * PG);
-	close(fd);
+	vmt_close(&d);
 }
 
 int main(void)
