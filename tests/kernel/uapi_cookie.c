@@ -1863,6 +1863,27 @@ static void wc_block_timed(int fd, uint64_t first_page, double *create,
 }
 
 /*
+ * 64 and then 1024 WC cookies created (in the order of their offsets or
+ * @descending) and closed: printed, and each total within 40x of 64's
+ * over a floor of 20 ms.
+ */
+static void wc_cookies_scale(bool descending)
+{
+	const char *order = descending ? "descending: " : "";
+	double c64, x64, c1k, x1k;
+
+	wc_cookies_timed(modes[0], 64, descending, &c64, &x64);
+	wc_cookies_timed(modes[0], 1024, descending, &c1k, &x1k);
+	printf("# %s64 WC cookies: create %.3f s, close %.3f s; 1024: create %.3f s, close %.3f s (ratios %.1f, %.1f)\n",
+	       order, c64, x64, c1k, x1k, c1k / c64, x1k / (x64 > 0 ? x64 : 1e-9));
+	fflush(stdout);
+	ck_assert_msg(c1k <= 40 * (c64 > 0.02 ? c64 : 0.02),
+		      "create, %s1024 cookies %.3f s vs 64 %.3f s", order, c1k, c64);
+	ck_assert_msg(x1k <= 40 * (x64 > 0.02 ? x64 : 0.02),
+		      "close, %s1024 cookies %.3f s vs 64 %.3f s", order, x1k, x64);
+}
+
+/*
  * v3: WC cookies on one BAR cost the same to create and to destroy with
  * 960 others live as with none, and releasing the file that holds them
  * takes time linear in their number.  v2 rebuilt every run of the BAR on
@@ -1876,34 +1897,17 @@ static void wc_block_timed(int fd, uint64_t first_page, double *create,
  */
 START_TEST(wc_create_and_close_scale_linearly)
 {
-	double c64, x64, c1k, x1k, d64, dx64, d1k, dx1k;
 	double bc0 = 1e9, bd0 = 1e9, bc960 = 1e9, bd960 = 1e9;
 	uint64_t live[960];
 	struct dev d;
 
-	wc_cookies_timed(modes[0], 64, false, &c64, &x64);
-	wc_cookies_timed(modes[0], 1024, false, &c1k, &x1k);
-	printf("# 64 WC cookies: create %.3f s, close %.3f s; 1024: create %.3f s, close %.3f s (ratios %.1f, %.1f)\n",
-	       c64, x64, c1k, x1k, c1k / c64, x1k / (x64 > 0 ? x64 : 1e-9));
-	fflush(stdout);
-	ck_assert_msg(c1k <= 40 * (c64 > 0.02 ? c64 : 0.02),
-		      "create: 1024 cookies %.3f s vs 64 %.3f s", c1k, c64);
-	ck_assert_msg(x1k <= 40 * (x64 > 0.02 ? x64 : 0.02),
-		      "close: 1024 cookies %.3f s vs 64 %.3f s", x1k, x64);
+	wc_cookies_scale(false);
 	/*
 	 * Against the order of their offsets, each creation also moves the
 	 * runs after it (2n of 32 bytes): quadratic in memmove, bounded the
 	 * same way so that it stays a small term at 1024.
 	 */
-	wc_cookies_timed(modes[0], 64, true, &d64, &dx64);
-	wc_cookies_timed(modes[0], 1024, true, &d1k, &dx1k);
-	printf("# descending: 64 WC cookies: create %.3f s, close %.3f s; 1024: create %.3f s, close %.3f s (ratios %.1f, %.1f)\n",
-	       d64, dx64, d1k, dx1k, d1k / d64, dx1k / (dx64 > 0 ? dx64 : 1e-9));
-	fflush(stdout);
-	ck_assert_msg(d1k <= 40 * (d64 > 0.02 ? d64 : 0.02),
-		      "create, descending: 1024 cookies %.3f s vs 64 %.3f s", d1k, d64);
-	ck_assert_msg(dx1k <= 40 * (dx64 > 0.02 ? dx64 : 0.02),
-		      "close, descending: 1024 cookies %.3f s vs 64 %.3f s", dx1k, dx64);
+	wc_cookies_scale(true);
 
 	ivshmem(modes[0], &d);
 	for (int round = 0; round < 5; round++) {
