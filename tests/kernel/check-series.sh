@@ -199,6 +199,20 @@ if [ "$kseries" = 7.3 ] && [ "$build" -eq 1 ]; then
 	fi
 fi
 
+# drivers/vfio/ of the tree with patches 1..k, for another architecture:
+# vfio_build NAME MAKE...
+vfio_build() {
+	local name=$1 blog="$work/build-$1-$k.log"
+	shift
+	if (cd "$src" && "$@" -j"$jobs" drivers/vfio/) >"$blog" 2>&1 &&
+	   ! grep -E 'drivers/vfio/.*(warning|error):' "$blog" >&2; then
+		result PASS "series/$kseries/$name-build-drivers-vfio/1..$k"
+	else
+		tail -20 "$blog" >&2
+		result FAIL "series/$kseries/$name-build-drivers-vfio/1..$k"
+	fi
+}
+
 k=0
 for p in "${series[@]}"; do
 	k=$((k + 1))
@@ -224,26 +238,8 @@ for p in "${series[@]}"; do
 		tail -20 "$blog" >&2
 		result FAIL "series/$kseries/bisect-build/1..$k"
 	fi
-	if [ $arm64 -eq 1 ]; then
-		alog="$work/build-arm64-$k.log"
-		if (cd "$src" && "${arm_make[@]}" -j"$jobs" drivers/vfio/) >"$alog" 2>&1 &&
-		   ! grep -E 'drivers/vfio/.*(warning|error):' "$alog" >&2; then
-			result PASS "series/$kseries/arm64-build-drivers-vfio/1..$k"
-		else
-			tail -20 "$alog" >&2
-			result FAIL "series/$kseries/arm64-build-drivers-vfio/1..$k"
-		fi
-	fi
-	if [ $i386 -eq 1 ]; then
-		ilog="$work/build-i386-$k.log"
-		if (cd "$src" && "${i386_make[@]}" -j"$jobs" drivers/vfio/) >"$ilog" 2>&1 &&
-		   ! grep -E 'drivers/vfio/.*(warning|error):' "$ilog" >&2; then
-			result PASS "series/$kseries/i386-build-drivers-vfio/1..$k"
-		else
-			tail -20 "$ilog" >&2
-			result FAIL "series/$kseries/i386-build-drivers-vfio/1..$k"
-		fi
-	fi
+	[ $arm64 -eq 0 ] || vfio_build arm64 "${arm_make[@]}"
+	[ $i386 -eq 0 ] || vfio_build i386 "${i386_make[@]}"
 done
 rm -rf "$outarm" "$out32"
 
